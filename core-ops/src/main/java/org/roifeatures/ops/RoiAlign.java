@@ -1,0 +1,56 @@
+package org.roifeatures.ops;
+
+/**
+ * RoI Align (Mask R-CNN): bilinear sampling of each RoI on a regular grid per output bin, no
+ * quantisation. Semantics of {@code torchvision.ops.roi_align} in {@link PoolingMode#AVG}; two max
+ * definitions are also offered (see {@link PoolingMode}).
+ *
+ * <p>All methods are static, thread-safe, and validate their arguments, throwing
+ * {@link IllegalArgumentException} that names the value that does not fit.
+ */
+public final class RoiAlign {
+
+  private static final RoiKernels KERNELS = RoiKernelsProvider.get();
+
+  private RoiAlign() {}
+
+  /** Floats written per box: C·PH·PW. */
+  public static int rowLength(FeatureMap map, RoiAlignParams params) {
+    return (int) Checks.rowLength(map.channels(), params.pooledHeight(), params.pooledWidth());
+  }
+
+  /**
+   * Pools {@code numBoxes} boxes.
+   *
+   * @param map       feature map, C×H×W (not modified)
+   * @param boxes     {@code [x1, y1, x2, y2]} per box in image coordinates, starting at
+   *                  {@code boxOffset} (not modified); coordinates must be finite
+   * @param params    operator parameters
+   * @param out       receives {@code numBoxes} rows of C·PH·PW floats in (C, PH, PW) order, starting at
+   *                  {@code outOffset} (modified)
+   */
+  public static void forward(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset) {
+    Checks.notNull(map, "feature map");
+    Checks.notNull(params, "params");
+    Checks.boxes(boxes, boxOffset, numBoxes);
+    Checks.output(out, outOffset, numBoxes, rowLength(map, params));
+    KERNELS.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+  }
+
+  /** Pools every box of {@code boxes} (length a multiple of 4) into a new array. */
+  public static float[] forward(FeatureMap map, float[] boxes, RoiAlignParams params) {
+    Checks.notNull(boxes, "boxes");
+    int n = Boxes.count(boxes);
+    Checks.notNull(map, "feature map");
+    Checks.notNull(params, "params");
+    float[] out = new float[Math.multiplyExact(n, rowLength(map, params))];
+    forward(map, boxes, 0, n, params, out, 0);
+    return out;
+  }
+
+  /** Name of the kernel implementation in use ("scalar" or a Panama variant). */
+  public static String kernelName() {
+    return KERNELS.name();
+  }
+}

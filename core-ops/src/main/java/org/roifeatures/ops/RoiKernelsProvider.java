@@ -1,0 +1,78 @@
+package org.roifeatures.ops;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Chooses the kernel implementation once per JVM: the Panama (Vector API) kernels when the
+ * {@code jdk.incubator.vector} module is present and vectors are at least 128 bits wide, else the
+ * scalar {@link DefaultRoiKernels}. Logs one line saying which and why.
+ *
+ * <p>Set the system property {@code roifeatures.kernels=scalar} to force the scalar path.
+ */
+final class RoiKernelsProvider {
+
+  static final String FORCE_PROPERTY = "roifeatures.kernels";
+  private static final String PANAMA_CLASS = "org.roifeatures.ops.panama.PanamaRoiKernels";
+
+  private RoiKernelsProvider() {}
+
+  /** The kernels the facades use. */
+  static RoiKernels get() {
+    return Holder.INSTANCE;
+  }
+
+  /** The scalar kernels, always available. */
+  static RoiKernels scalar() {
+    return DefaultRoiKernels.INSTANCE;
+  }
+
+  /** The vector kernels, or null when this JVM cannot run them. */
+  static RoiKernels panamaOrNull() {
+    return Holder.PANAMA;
+  }
+
+  private static final class Holder {
+    static final RoiKernels PANAMA = loadPanama();
+    static final RoiKernels INSTANCE = choose();
+
+    private static RoiKernels loadPanama() {
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        return null;
+      }
+      try {
+        Class<?> cls = Class.forName(PANAMA_CLASS);
+        Object kernels = cls.getMethod("createIfSupported").invoke(null);
+        return (RoiKernels) kernels;
+      } catch (ClassNotFoundException e) {
+        return null;
+      } catch (ReflectiveOperationException | LinkageError e) {
+        log("Panama kernels failed to load (" + e + ")");
+        return null;
+      }
+    }
+
+    private static RoiKernels choose() {
+      String forced = System.getProperty(FORCE_PROPERTY, "");
+      String why;
+      RoiKernels chosen;
+      if (forced.equalsIgnoreCase("scalar")) {
+        chosen = DefaultRoiKernels.INSTANCE;
+        why = FORCE_PROPERTY + "=scalar";
+      } else if (PANAMA != null) {
+        chosen = PANAMA;
+        why = "jdk.incubator.vector present";
+      } else {
+        chosen = DefaultRoiKernels.INSTANCE;
+        why = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+            ? "jdk.incubator.vector not enabled (add --add-modules jdk.incubator.vector)"
+            : "vector kernels unavailable on this CPU/JVM";
+      }
+      log("roi-features kernels: " + chosen.name() + " (" + why + ")");
+      return chosen;
+    }
+
+    private static void log(String message) {
+      System.getLogger("org.roifeatures.ops").log(Level.INFO, message);
+    }
+  }
+}

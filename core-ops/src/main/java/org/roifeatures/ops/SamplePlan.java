@@ -1,0 +1,220 @@
+package org.roifeatures.ops;
+
+import java.util.Arrays;
+
+/**
+ * The bilinear sample points of one RoI: for every output bin, the four map cells each sample reads and
+ * their weights. Built once per RoI and shared by all channels (torchvision's
+ * {@code pre_calc_for_bilinear_interpolate}); reused from RoI to RoI, so the steady state allocates
+ * nothing.
+ *
+ * <p>Arithmetic follows torchvision's float32 code operation by operation: sample coordinates are
+ * {@code (start + p·bin) + (i + 0.5f)·bin / grid}, and weights are products of per-axis fractions.
+ * Because sample weights factor into a y part and an x part, the plan is built per axis first, which
+ * also lets a huge RoI skip its samples that fall outside the map (they contribute exactly zero) without
+ * visiting them one by one.
+ *
+ * <p>Not thread-safe: one instance per thread (per operator call).
+ */
+final class SamplePlan {
+
+  /** Grids up to this many samples per axis are scanned point by point; larger ones are bisected. */
+  static final int LINEAR_SCAN_LIMIT = 4096;
+
+  /** Samples along one axis (rows or columns), grouped by output bin. */
+  static final class Axis {
+    int[] binStart = new int[8];
+    int[] low = new int[64];
+    int[] high = new int[64];
+    float[] frac = new float[64];
+    float[] rest = new float[64];
+    int size;
+
+    int validCount(int bin) {
+      return binStart[bin + 1] - binStart[bin];
+    }
+
+    /**
+     * Plans {@code bins} bins of {@code grid} samples each, starting at {@code start} with bin size
+     * {@code bin}, on an axis of {@code extent} cells.
+     */
+    void build(int bins, float start, float bin, int grid, int extent) {
+      if (binStart.length < bins + 1) {
+        binStart = new int[bins + 1];
+      }
+      size = 0;
+      boolean usable = grid > 0 && Float.isFinite(start) && Float.isFinite(bin);
+      for (int p = 0; p < bins; p++) {
+        binStart[p] = size;
+        if (!usable) {
+          continue;
+        }
+        // Same association as the reference: (start + p*bin) + ((i + .5f) * bin / grid).
+        float base = start + p * bin;
+        if (!Float.isFinite(base)) {
+          continue;
+        }
+        if (grid <= LINEAR_SCAN_LIMIT) {
+          for (int i = 0; i < grid; i++) {
+            add(base + (i + .5f) * bin / grid, extent);
+          }
+        } else {
+          addValidRange(base, bin, grid, extent);
+        }
+      }
+      binStart[bins] = size;
+    }
+
+    /** Adds only the samples inside [-1, extent]; coordinates are monotonic in i, so bisect. */
+    private void addValidRange(float base, float bin, int grid, int extent) {
+      int from;
+      int to;
+      if (bin >= 0) {
+        from = firstIndex(base, bin, grid, -1f, true);
+        to = firstIndex(base, bin, grid, Math.nextUp((float) extent), true);
+      } else {
+        from = firstIndex(base, bin, grid, (float) extent, false);
+        to = firstIndex(base, bin, grid, Math.nextDown(-1f), false);
+      }
+      for (int i = from; i < to; i++) {
+        add(base + (i + .5f) * bin / grid, extent);
+      }
+    }
+
+    /**
+     * First i in [0, grid] whose coordinate is {@code >= bound} (ascending) or {@code <= bound}
+     * (descending); grid if none.
+     */
+    private static int firstIndex(float base, float bin, int grid, float bound, boolean ascending) {
+      int lo = 0;
+      int hi = grid;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        float v = base + (mid + .5f) * bin / grid;
+        boolean past = ascending ? v >= bound : v <= bound;
+        if (past) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      return lo;
+    }
+
+    /** torchvision's border rule: outside [-1, extent] contributes nothing, else clamp. */
+    private void add(float v, int extent) {
+      if (!(v >= -1f && v <= extent)) {
+        return;
+      }
+      if (v <= 0) {
+        v = 0;
+      }
+      int lo = (int) v;
+      int hi;
+      if (lo >= extent - 1) {
+        hi = lo = extent - 1;
+        v = (float) lo;
+      } else {
+        hi = lo + 1;
+      }
+      if (size == low.length) {
+        int n = size * 2;
+        low = Arrays.copyOf(low, n);
+        high = Arrays.copyOf(high, n);
+        frac = Arrays.copyOf(frac, n);
+        rest = Arrays.copyOf(rest, n);
+      }
+      float l = v - lo;
+      low[size] = lo;
+      high[size] = hi;
+      frac[size] = l;
+      rest[size] = 1f - l;
+      size++;
+    }
+  }
+
+  final Axis ys = new Axis();
+  final Axis xs = new Axis();
+
+  /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
+  int[] binStart = new int[64];
+  /** True when every one of the bin's gridH·gridW samples lies on the map (none counted as zero). */
+  boolean[] complete = new boolean[64];
+  int[] pos1 = new int[256];
+  int[] pos2 = new int[256];
+  int[] pos3 = new int[256];
+  int[] pos4 = new int[256];
+  float[] w1 = new float[256];
+  float[] w2 = new float[256];
+  float[] w3 = new float[256];
+  float[] w4 = new float[256];
+  int size;
+
+  /**
+   * Plans one RoI. Positions are element offsets relative to a channel's first element, already
+   * multiplied by {@code pixelStride}.
+   */
+  void build(int height, int width, int pixelStride, int pooledHeight, int pooledWidth,
+      float startH, float startW, float binH, float binW, int gridH, int gridW) {
+    ys.build(pooledHeight, startH, binH, gridH, height);
+    xs.build(pooledWidth, startW, binW, gridW, width);
+    int bins = pooledHeight * pooledWidth;
+    if (binStart.length < bins + 1) {
+      binStart = new int[bins + 1];
+      complete = new boolean[bins];
+    }
+    long total = (long) ys.size * xs.size;
+    ensureSamples(total);
+    int s = 0;
+    for (int ph = 0; ph < pooledHeight; ph++) {
+      int yFrom = ys.binStart[ph];
+      int yTo = ys.binStart[ph + 1];
+      boolean rowsComplete = yTo - yFrom == gridH;
+      for (int pw = 0; pw < pooledWidth; pw++) {
+        int bin = ph * pooledWidth + pw;
+        binStart[bin] = s;
+        int xFrom = xs.binStart[pw];
+        int xTo = xs.binStart[pw + 1];
+        complete[bin] = rowsComplete && xTo - xFrom == gridW;
+        for (int iy = yFrom; iy < yTo; iy++) {
+          int rowLow = ys.low[iy] * width;
+          int rowHigh = ys.high[iy] * width;
+          float ly = ys.frac[iy];
+          float hy = ys.rest[iy];
+          for (int ix = xFrom; ix < xTo; ix++) {
+            float lx = xs.frac[ix];
+            float hx = xs.rest[ix];
+            pos1[s] = (rowLow + xs.low[ix]) * pixelStride;
+            pos2[s] = (rowLow + xs.high[ix]) * pixelStride;
+            pos3[s] = (rowHigh + xs.low[ix]) * pixelStride;
+            pos4[s] = (rowHigh + xs.high[ix]) * pixelStride;
+            w1[s] = hy * hx;
+            w2[s] = hy * lx;
+            w3[s] = ly * hx;
+            w4[s] = ly * lx;
+            s++;
+          }
+        }
+      }
+    }
+    binStart[bins] = s;
+    size = s;
+  }
+
+  private void ensureSamples(long total) {
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("RoI needs " + total + " sample points; reduce sampling_ratio");
+    }
+    if (total > pos1.length) {
+      int n = (int) Math.max(total, Math.min(Integer.MAX_VALUE - 8, pos1.length * 2L));
+      pos1 = new int[n];
+      pos2 = new int[n];
+      pos3 = new int[n];
+      pos4 = new int[n];
+      w1 = new float[n];
+      w2 = new float[n];
+      w3 = new float[n];
+      w4 = new float[n];
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package org.roifeatures.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** Operators share no mutable state, and the layout of the map does not change results. */
+class ConcurrencyAndLayoutTest {
+
+  @Test
+  void manyThreadsGiveTheSingleThreadResult() throws Exception {
+    Random r = new Random(5);
+    FeatureMap map = RoiAlignModesTest.randomMap(r, 16, 40, 50);
+    int n = 300;
+    float[] boxes = new float[4 * n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(RoiAlignModesTest.randomBox(r, 40, 50, 0.25), 0, boxes, 4 * i, 4);
+    }
+    RoiAlignParams align = RoiAlignParams.of(7, 7, 0.25, 0, true);
+    RoiPoolParams pool = new RoiPoolParams(7, 7, 0.25);
+    float[] wantAlign = RoiAlign.forward(map, boxes, align);
+    float[] wantMax = RoiAlign.forward(map, boxes, align.withMode(PoolingMode.MAX));
+    float[] wantPool = RoiPool.forward(map, boxes, pool);
+    ExecutorService pool4 = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        futures.add(pool4.submit(() -> {
+          for (int rep = 0; rep < 5; rep++) {
+            assertArrayEquals(wantAlign, RoiAlign.forward(map, boxes, align));
+            assertArrayEquals(wantMax, RoiAlign.forward(map, boxes, align.withMode(PoolingMode.MAX)));
+            assertArrayEquals(wantPool, RoiPool.forward(map, boxes, pool));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool4.shutdownNow();
+    }
+  }
+
+  @Test
+  void channelsLastGivesTheSameBits() {
+    Random r = new Random(9);
+    FeatureMap chw = RoiAlignModesTest.randomMap(r, 8, 21, 17);
+    FeatureMap hwc = chw.toLayout(FeatureMap.Layout.HWC);
+    assertArrayEquals(chw.data(), hwc.toLayout(FeatureMap.Layout.CHW).data());
+    float[] boxes = new float[4 * 50];
+    for (int i = 0; i < 50; i++) {
+      System.arraycopy(RoiAlignModesTest.randomBox(r, 21, 17, 1), 0, boxes, 4 * i, 4);
+    }
+    for (PoolingMode mode : PoolingMode.values()) {
+      RoiAlignParams p = new RoiAlignParams(3, 4, 1, 2, false, mode);
+      assertArrayEquals(RoiAlign.forward(chw, boxes, p), RoiAlign.forward(hwc, boxes, p), mode.name());
+    }
+    RoiPoolParams pp = new RoiPoolParams(2, 2, 1);
+    assertArrayEquals(RoiPool.forward(chw, boxes, pp), RoiPool.forward(hwc, boxes, pp));
+    assertArrayEquals(PsRoiPool.forward(chw, boxes, pp), PsRoiPool.forward(hwc, boxes, pp));
+    RoiAlignParams ps = RoiAlignParams.of(2, 2, 1, 2, true);
+    assertArrayEquals(PsRoiAlign.forward(chw, boxes, ps), PsRoiAlign.forward(hwc, boxes, ps));
+  }
+
+  @Test
+  void writesOnlyItsOwnRowsOfALargerBuffer() {
+    Random r = new Random(2);
+    FeatureMap map = RoiAlignModesTest.randomMap(r, 2, 8, 8);
+    float[] boxes = {1, 1, 5, 6, 0, 0, 8, 8};
+    RoiAlignParams p = RoiAlignParams.of(2, 2, 1, 2, false);
+    float[] out = new float[3 + 16 + 5];
+    java.util.Arrays.fill(out, 42f);
+    RoiAlign.forward(map, boxes, 0, 2, p, out, 3);
+    float[] direct = RoiAlign.forward(map, boxes, p);
+    assertArrayEquals(direct, java.util.Arrays.copyOfRange(out, 3, 19));
+    for (int i : new int[] {0, 1, 2, 19, 20, 21, 22, 23}) {
+      org.junit.jupiter.api.Assertions.assertEquals(42f, out[i]);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package org.roifeatures.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.provider.Arguments;
+
+/**
+ * Reads the shared golden reference files ({@code ../shared/golden} beside the project root). A missing
+ * file fails the test: the golden data is what proves the operators right.
+ */
+public final class GoldenData {
+
+  public static final String TORCHVISION = "roi_ops_golden.json";
+  public static final String ONNX = "roi_align_onnx_golden.json";
+
+  /** Absolute and relative tolerance, float32. */
+  public static final double TOLERANCE = 1e-5;
+
+  private static final Map<String, JsonNode> CACHE = new ConcurrentHashMap<>();
+
+  private GoldenData() {}
+
+  /** Locates a golden file from the project root (set by Maven) or the working directory. */
+  public static Path locate(String fileName) {
+    List<Path> tried = new ArrayList<>();
+    String root = System.getProperty("roifeatures.projectRoot");
+    List<Path> bases = new ArrayList<>();
+    if (root != null && !root.isBlank()) {
+      bases.add(Paths.get(root));
+    }
+    Path cwd = Paths.get("").toAbsolutePath();
+    bases.add(cwd);
+    if (cwd.getParent() != null) {
+      bases.add(cwd.getParent());
+    }
+    for (Path base : bases) {
+      Path candidate = base.resolve("../shared/golden").resolve(fileName).normalize();
+      tried.add(candidate);
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    return Assertions.fail("golden file " + fileName + " not found; looked at " + tried);
+  }
+
+  /** The parsed file, cached per JVM. */
+  public static JsonNode load(String fileName) {
+    return CACHE.computeIfAbsent(fileName, f -> {
+      try {
+        return new ObjectMapper().readTree(locate(f).toFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read golden file " + f, e);
+      }
+    });
+  }
+
+  /** All cases of {@code op}, each as one named JUnit argument holding the case node and the file. */
+  public static Stream<Arguments> cases(String fileName, String op) {
+    JsonNode root = load(fileName);
+    List<Arguments> out = new ArrayList<>();
+    JsonNode cases = root.get("cases");
+    for (int i = 0; i < cases.size(); i++) {
+      JsonNode c = cases.get(i);
+      if (op.equals(c.get("op").asText())) {
+        out.add(Arguments.of(Named.of("#" + i + " " + describe(c), c)));
+      }
+    }
+    Assertions.assertFalse(out.isEmpty(), "no cases of op " + op + " in " + fileName);
+    return out.stream();
+  }
+
+  static String describe(JsonNode c) {
+    StringBuilder s = new StringBuilder(c.get("op").asText());
+    s.append(' ').append(c.get("pooled_h").asInt()).append('x').append(c.get("pooled_w").asInt());
+    for (String key : new String[] {"spatial_scale", "sampling_ratio", "aligned", "mode",
+        "coordinate_transformation_mode", "feature", "boxes"}) {
+      if (c.has(key)) {
+        s.append(' ').append(key).append('=').append(c.get(key).asText());
+      }
+    }
+    return s.toString();
+  }
+
+  /** A feature tensor {@code f*} as a CHW map. */
+  public static FeatureMap feature(JsonNode root, String name) {
+    JsonNode t = root.get("tensors").get(name);
+    JsonNode shape = t.get("shape");
+    JsonNode data = t.get("data");
+    float[] values = new float[data.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) data.get(i).asDouble();
+    }
+    return FeatureMap.chw(values, shape.get(0).asInt(), shape.get(1).asInt(), shape.get(2).asInt());
+  }
+
+  /** A box set {@code b*} as a flat float array. */
+  public static float[] boxes(JsonNode root, String name) {
+    JsonNode t = root.get("tensors").get(name);
+    float[] out = new float[t.size() * 4];
+    for (int i = 0; i < t.size(); i++) {
+      for (int k = 0; k < 4; k++) {
+        out[4 * i + k] = (float) t.get(i).get(k).asDouble();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Compares {@code actual} rows with the case's expected rows; returns the number of rows the
+   * reference leaves undefined (null), which are skipped.
+   */
+  public static int assertRows(JsonNode testCase, float[] actual, int rowLength) {
+    JsonNode expected = testCase.get("expected");
+    Assertions.assertEquals(expected.size() * rowLength, actual.length, "output length");
+    int undefined = 0;
+    for (int r = 0; r < expected.size(); r++) {
+      JsonNode row = expected.get(r);
+      if (row.isNull()) {
+        undefined++;
+        continue;
+      }
+      Assertions.assertEquals(rowLength, row.size(), "row " + r + " length");
+      for (int i = 0; i < rowLength; i++) {
+        double e = row.get(i).asDouble();
+        double a = actual[r * rowLength + i];
+        if (!(Math.abs(a - e) <= TOLERANCE + TOLERANCE * Math.abs(e))) {
+          Assertions.fail("row " + r + " element " + i + ": expected " + e + " got " + a
+              + " (|diff|=" + Math.abs(a - e) + ")");
+        }
+      }
+    }
+    return undefined;
+  }
+}
