@@ -1,0 +1,93 @@
+package org.roifeatures.spark;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every configuration key of the job, its default and a one-line description. This is the single
+ * source for {@code --help}, the README's configuration table and {@code conf/roi-features.properties}.
+ * Keys are read by {@link JobConfig} with the precedence: command line, then config file, then the
+ * Spark session's {@code spark.roifeatures.<key>}, then the default below.
+ */
+public final class JobOptions {
+
+  /** One configuration key. {@code defaultValue} null means "no default". */
+  public record Option(String key, String defaultValue, String doc) {}
+
+  public static final String MAPS_PATH = "maps.path";
+  public static final String MAPS_FORMAT = "maps.format";
+  public static final String MAPS_SCALES = "maps.scales";
+  public static final String PROPOSALS_PATH = "proposals.path";
+  public static final String PROPOSALS_FORMAT = "proposals.format";
+  public static final String OP = "op";
+  public static final String POOLED_HEIGHT = "pooled.height";
+  public static final String POOLED_WIDTH = "pooled.width";
+  public static final String SAMPLING_RATIO = "sampling.ratio";
+  public static final String ALIGNED = "aligned";
+  public static final String MODE = "mode";
+  public static final String LEVEL = "level";
+  public static final String LEVELS = "levels";
+  public static final String CANONICAL_SCALE = "canonical.scale";
+  public static final String CANONICAL_LEVEL = "canonical.level";
+  public static final String OUTPUT_PATH = "output.path";
+  public static final String REJECTS_PATH = "output.rejects.path";
+  public static final String SAVE_MODE = "output.mode";
+  public static final String VECTOR_FORMAT = "output.vector.format";
+  public static final String PRECISION = "output.precision";
+  public static final String COMPRESSION = "output.compression";
+  public static final String PARTITION_BY = "output.partition.by";
+  public static final String PARTITIONS = "partitions";
+  public static final String FAIL_ON_REJECTS = "fail.on.rejects";
+  public static final String BATCH_ROIS = "batch.rois";
+
+  static final List<Option> ALL = List.of(
+      new Option(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
+      new Option(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)"),
+      new Option(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      new Option(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
+      new Option(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)"),
+      new Option(OP, "roi_align", "roi_align | roi_pool | ps_roi_align | ps_roi_pool | multiscale_roi_align"),
+      new Option(POOLED_HEIGHT, "7", "output bins per column (PH)"),
+      new Option(POOLED_WIDTH, "7", "output bins per row (PW)"),
+      new Option(SAMPLING_RATIO, "0", "RoI Align samples per bin per axis; <= 0 adaptive ceil(roi/pooled)"),
+      new Option(ALIGNED, "true", "RoI Align half-pixel offset (torchvision aligned=True)"),
+      new Option(MODE, "avg", "RoI Align reduction: avg | max (max of interpolated samples, mmcv) | onnx_max"),
+      new Option(LEVEL, "", "single-level ops: which map level to use when images have several"),
+      new Option(LEVELS, "", "multiscale_roi_align: levels to use, finest first (default: all, by scale)"),
+      new Option(CANONICAL_SCALE, "224", "multiscale level mapping: canonical box size s0"),
+      new Option(CANONICAL_LEVEL, "4", "multiscale level mapping: canonical level k0"),
+      new Option(OUTPUT_PATH, null, "output Parquet directory (one row per RoI)"),
+      new Option(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects)"),
+      new Option(SAVE_MODE, "error", "error (refuse existing output) | overwrite"),
+      new Option(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)"),
+      new Option(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16"),
+      new Option(COMPRESSION, "snappy", "Parquet codec: snappy | zstd | gzip | lz4 | none"),
+      new Option(PARTITION_BY, "", "optional output partition column: level | label (empty: none)"),
+      new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
+      new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
+      new Option(BATCH_ROIS, "64", "RoIs pooled per kernel call; bounds the task's output buffer"));
+
+  private JobOptions() {}
+
+  /** Key → option, in documentation order. */
+  static Map<String, Option> byKey() {
+    Map<String, Option> m = new LinkedHashMap<>();
+    for (Option o : ALL) {
+      m.put(o.key(), o);
+    }
+    return m;
+  }
+
+  /** The {@code --help} text for all options. */
+  static String help() {
+    StringBuilder s = new StringBuilder();
+    for (Option o : ALL) {
+      s.append(String.format("  --%-22s %s%n", o.key(), o.doc()));
+      s.append(String.format("  %-24s default: %s%n", "",
+          o.defaultValue() == null ? "(required)" : o.defaultValue().isEmpty() ? "(empty)"
+              : o.defaultValue()));
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,40 @@
+package org.roifeatures.spark;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a run did: images pooled, RoIs written, RoIs rejected by reason, where the outputs went.
+ *
+ * @param proposals       proposal rows read
+ * @param imagesPooled    images whose maps were loaded and pooled
+ * @param roisWritten     feature rows written
+ * @param rejectsByReason reject rows per {@link RejectReason} name
+ */
+public record JobSummary(long proposals, long imagesPooled, long roisWritten,
+    Map<String, Long> rejectsByReason, String outputPath, String rejectsPath, double seconds,
+    String settings) {
+
+  public long rejected() {
+    return rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** A small table for the console. */
+  public String table() {
+    StringBuilder s = new StringBuilder();
+    s.append("roi-features run summary\n");
+    s.append(String.format("  %-28s %s%n", "settings", settings));
+    s.append(String.format("  %-28s %,d%n", "proposals read", proposals));
+    s.append(String.format("  %-28s %,d%n", "images pooled", imagesPooled));
+    s.append(String.format("  %-28s %,d%n", "RoIs written", roisWritten));
+    s.append(String.format("  %-28s %,d%n", "RoIs rejected", rejected()));
+    for (Map.Entry<String, Long> e : new TreeMap<>(rejectsByReason).entrySet()) {
+      s.append(String.format("    %-26s %,d%n", e.getKey(), e.getValue()));
+    }
+    s.append(String.format("  %-28s %.1f s (%,.0f RoIs/s)%n", "time", seconds,
+        seconds > 0 ? roisWritten / seconds : 0.0));
+    s.append(String.format("  %-28s %s%n", "features written to", outputPath));
+    s.append(String.format("  %-28s %s%n", "rejects written to", rejectsPath));
+    return s.toString();
+  }
+}

@@ -1,0 +1,128 @@
+package org.roifeatures.spark;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.roifeatures.ops.LevelMapper;
+import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.ops.RoiAlignParams;
+import org.roifeatures.ops.RoiPoolParams;
+
+/**
+ * Everything a task needs to turn one image's maps and boxes into feature rows. Built once on the
+ * driver from {@link JobConfig} and the map index, broadcast to the executors (Kryo-registered).
+ */
+public final class OpSettings implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  final RoiOp op;
+  final int pooledHeight;
+  final int pooledWidth;
+  final int samplingRatio;
+  final boolean aligned;
+  final PoolingMode mode;
+  /** Levels used, finest first; one entry (possibly "") for single-level ops. */
+  final String[] levels;
+  /** Spatial scale per level name, from the config, for maps that do not carry their own. */
+  final Map<String, Double> configuredScales;
+  final double canonicalScale;
+  final int canonicalLevel;
+  /** The one channel count every map must have, so every vector has the same length. */
+  final int channels;
+  final VectorFormat vectorFormat;
+  final Precision precision;
+  final int batchRois;
+
+  OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
+      PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
+      double canonicalScale, int canonicalLevel, int channels, VectorFormat vectorFormat,
+      Precision precision, int batchRois) {
+    this.op = op;
+    this.pooledHeight = pooledHeight;
+    this.pooledWidth = pooledWidth;
+    this.samplingRatio = samplingRatio;
+    this.aligned = aligned;
+    this.mode = mode;
+    this.levels = levels.clone();
+    this.configuredScales = new LinkedHashMap<>(configuredScales);
+    this.canonicalScale = canonicalScale;
+    this.canonicalLevel = canonicalLevel;
+    this.channels = channels;
+    this.vectorFormat = vectorFormat;
+    this.precision = precision;
+    this.batchRois = batchRois;
+  }
+
+  /** Floats per output row: C·PH·PW (for PS ops C/(PH·PW)·PH·PW = C). */
+  public int rowLength() {
+    return channels * (op.positionSensitive() ? 1 : pooledHeight * pooledWidth);
+  }
+
+  /** Output channels of the vector: C, or C/(PH·PW) for position-sensitive ops. */
+  public int outputChannels() {
+    return op.positionSensitive() ? channels / (pooledHeight * pooledWidth) : channels;
+  }
+
+  /** The configured scale of {@code level} (maps.scales), or null. */
+  public Double configuredScale(String level) {
+    Double v = configuredScales.get(level);
+    return v != null ? v : configuredScales.get("*");
+  }
+
+  public int channels() {
+    return channels;
+  }
+
+  public int pooledHeight() {
+    return pooledHeight;
+  }
+
+  public int pooledWidth() {
+    return pooledWidth;
+  }
+
+  public int batchRois() {
+    return batchRois;
+  }
+
+  public RoiAlignParams alignParams(double spatialScale) {
+    return new RoiAlignParams(pooledHeight, pooledWidth, spatialScale, samplingRatio, aligned, mode);
+  }
+
+  public RoiPoolParams poolParams(double spatialScale) {
+    return new RoiPoolParams(pooledHeight, pooledWidth, spatialScale);
+  }
+
+  /** torchvision's mapper over the levels' scales (finest first). */
+  public LevelMapper levelMapper(double[] scales) {
+    int kMin = LevelMapper.levelOfScale(scales[0]);
+    int kMax = LevelMapper.levelOfScale(scales[scales.length - 1]);
+    return new LevelMapper(LevelMapper.Formula.TORCHVISION, kMin, kMax, canonicalScale,
+        canonicalLevel, 1e-6);
+  }
+
+  public String[] levels() {
+    return levels.clone();
+  }
+
+  public RoiOp op() {
+    return op;
+  }
+
+  public VectorFormat vectorFormat() {
+    return vectorFormat;
+  }
+
+  public Precision precision() {
+    return precision;
+  }
+
+  @Override
+  public String toString() {
+    return op.configName() + " " + pooledHeight + "x" + pooledWidth + " sr=" + samplingRatio
+        + " aligned=" + aligned + " mode=" + mode + " levels=" + Arrays.toString(levels)
+        + " C=" + channels + " vector=" + vectorFormat + "/" + precision;
+  }
+}

@@ -1,0 +1,96 @@
+package org.roifeatures.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
+import org.roifeatures.ops.RoiAlign;
+
+/**
+ * What the {@code features} vector means, so a reader years later can interpret it. Travels twice:
+ * as metadata of the {@code features} field in the Spark schema (stored in every Parquet footer's
+ * key-value metadata under {@code org.apache.spark.sql.parquet.row.metadata}), and as
+ * {@code _roi_features.json} beside the part files.
+ */
+public final class OutputMetadata {
+
+  public static final String SIDECAR = "_roi_features.json";
+  public static final String FORMAT_VERSION = "1";
+
+  private OutputMetadata() {}
+
+  /** Key → value description of the vector, all strings. */
+  public static Map<String, String> describe(OpSettings s, Map<String, Double> levelScales,
+      String mapsFormat) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("roi_features.format_version", FORMAT_VERSION);
+    m.put("roi_features.op", s.op().configName());
+    m.put("roi_features.semantics", "torchvision");
+    m.put("roi_features.pooled_height", Integer.toString(s.pooledHeight()));
+    m.put("roi_features.pooled_width", Integer.toString(s.pooledWidth()));
+    m.put("roi_features.channels", Integer.toString(s.outputChannels()));
+    m.put("roi_features.input_channels", Integer.toString(s.channels()));
+    m.put("roi_features.vector_length", Integer.toString(s.rowLength()));
+    m.put("roi_features.layout", "C,PH,PW row-major");
+    StringBuilder scales = new StringBuilder();
+    for (String level : s.levels()) {
+      if (scales.length() > 0) {
+        scales.append(',');
+      }
+      scales.append(level.isEmpty() ? "(none)" : level).append('=').append(levelScales.get(level));
+    }
+    m.put("roi_features.levels", String.join(",", s.levels()));
+    m.put("roi_features.spatial_scales", scales.toString());
+    if (s.op().usesAlignSampling()) {
+      m.put("roi_features.sampling_ratio", Integer.toString(s.samplingRatio));
+      m.put("roi_features.aligned", Boolean.toString(s.op() == RoiOp.PS_ROI_ALIGN || s.aligned));
+      m.put("roi_features.mode", s.op() == RoiOp.ROI_ALIGN || s.op() == RoiOp.MULTISCALE_ROI_ALIGN
+          ? s.mode.name().toLowerCase(java.util.Locale.ROOT) : "avg");
+    } else {
+      m.put("roi_features.mode", s.op() == RoiOp.ROI_POOL ? "max" : "avg");
+    }
+    if (s.op() == RoiOp.MULTISCALE_ROI_ALIGN) {
+      m.put("roi_features.level_mapper", "torchvision: floor(" + s.canonicalLevel
+          + " + log2(sqrt(area)/" + s.canonicalScale + ") + 1e-6)");
+    }
+    m.put("roi_features.vector_format", s.vectorFormat().name().toLowerCase(java.util.Locale.ROOT));
+    String dtype = s.vectorFormat() == VectorFormat.BINARY
+        ? s.precision().name().toLowerCase(java.util.Locale.ROOT)
+        : s.vectorFormat() == VectorFormat.VECTOR ? "float64" : "float32";
+    m.put("roi_features.dtype", dtype);
+    m.put("roi_features.byte_order", "little");
+    if (s.vectorFormat() == VectorFormat.BINARY) {
+      m.put("roi_features.numpy", "numpy.frombuffer(b, '" + s.precision().numpyDtype
+          + "').reshape(" + s.outputChannels() + ", " + s.pooledHeight() + ", " + s.pooledWidth()
+          + ")");
+    }
+    m.put("roi_features.maps_format", mapsFormat);
+    m.put("roi_features.kernels", RoiAlign.kernelName());
+    return m;
+  }
+
+  /** The description as Spark field metadata for the {@code features} column. */
+  public static Metadata asFieldMetadata(Map<String, String> description) {
+    MetadataBuilder b = new MetadataBuilder();
+    description.forEach(b::putString);
+    return b.build();
+  }
+
+  /** Writes {@link #SIDECAR} into the output directory. */
+  public static void writeSidecar(Configuration conf, String outputDir, Map<String, String> description)
+      throws IOException {
+    Path p = new Path(outputDir, SIDECAR);
+    FileSystem fs = p.getFileSystem(conf);
+    try (OutputStream out = fs.create(p, true)) {
+      out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(description)
+          .getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package org.roifeatures.spark;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.roifeatures.spark.sample.SampleGenerator;
+
+/**
+ * Command-line entry point ({@code spark-submit --class org.roifeatures.spark.RoiFeaturesCli}).
+ * Parses arguments, builds the session (the master comes from spark-submit, or {@code --master} for
+ * plain {@code java} runs; it is never hard-coded) and calls the job.
+ */
+public final class RoiFeaturesCli {
+
+  static final String USAGE = String.join("\n",
+      "usage: roi-features <command> [options]",
+      "",
+      "commands:",
+      "  run              pool RoIs from feature maps and proposals, write Parquet",
+      "  generate-sample  write a synthetic data set in every input format",
+      "  demo             generate-sample (if absent) + run on it, in local mode unless --master given",
+      "  inspect PATH     show an output's schema, vector metadata, row count and a few rows",
+      "  help             this text",
+      "",
+      "common options:",
+      "  --config FILE          properties file with any of the run options (default: none)",
+      "  --master URL           Spark master for plain java runs (spark-submit sets its own)",
+      "  --set key=value        any run option, alternative to --key value",
+      "",
+      "run options (command line > --config file > spark.roifeatures.<key> > default):");
+
+  static final String SAMPLE_USAGE = String.join("\n",
+      "generate-sample / demo options:",
+      "  --out DIR              where to write (default: sample-data)",
+      "  --images N             images (default 50)",
+      "  --levels N             FPN levels, 1..5 (default 3: p3,p4,p5)",
+      "  --channels N           channels per map (default 256)",
+      "  --min-rois N --max-rois N   proposals per image (default 300..1000)",
+      "  --image-size HxW       image size in pixels (default 384x512)",
+      "  --seed N               random seed (default 7)",
+      "  --format F             demo: which map format to run on: parquet | arrow | npy (default parquet)");
+
+  private RoiFeaturesCli() {}
+
+  public static void main(String[] args) throws Exception {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command; returns the process exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (args.length == 0 || List.of("help", "--help", "-h").contains(args[0])) {
+      out.println(USAGE);
+      out.print(JobOptions.help());
+      out.println();
+      out.println(SAMPLE_USAGE);
+      return 0;
+    }
+    String command = args[0];
+    Args a;
+    try {
+      a = Args.parse(args, 1);
+    } catch (IllegalArgumentException e) {
+      err.println("roi-features: " + e.getMessage());
+      return 2;
+    }
+    try {
+      switch (command) {
+        case "run" -> {
+          try (SparkSession spark = session(a)) {
+            JobSummary summary = RoiFeaturesJob.run(spark, JobConfig.resolve(a.options,
+                a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
+                sparkConf(spark)));
+            out.print(summary.table());
+          }
+          return 0;
+        }
+        case "generate-sample" -> {
+          try (SparkSession spark = session(a)) {
+            generate(spark, a, out);
+          }
+          return 0;
+        }
+        case "demo" -> {
+          return demo(a, out);
+        }
+        case "inspect" -> {
+          if (a.positional.isEmpty()) {
+            err.println("roi-features inspect: give the output path");
+            return 2;
+          }
+          try (SparkSession spark = session(a)) {
+            Inspect.print(spark, a.positional.get(0), Integer.parseInt(a.sample.getOrDefault("rows", "3")),
+                a.sample.get("export-npy"), out);
+          }
+          return 0;
+        }
+        default -> {
+          err.println("roi-features: unknown command '" + command + "'\n\n" + USAGE);
+          return 2;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("roi-features " + command + ": " + e.getMessage());
+      return 2;
+    } catch (RoiFeaturesJob.RejectsFoundException e) {
+      err.println(e.getMessage());
+      return 3;
+    }
+  }
+
+  private static int demo(Args a, PrintStream out) throws Exception {
+    Path dir = Paths.get(a.sample.getOrDefault("out", "sample-data"));
+    String format = a.sample.getOrDefault("format", "parquet");
+    try (SparkSession spark = session(a)) {
+      if (!Files.exists(dir.resolve("maps_parquet"))) {
+        generate(spark, a, out);
+      } else {
+        out.println("using existing sample data in " + dir.toAbsolutePath());
+      }
+      Map<String, String> options = new LinkedHashMap<>();
+      options.put(JobOptions.MAPS_PATH, dir.resolve("maps_" + format).toString());
+      options.put(JobOptions.PROPOSALS_PATH, dir.resolve("proposals_parquet").toString());
+      options.put(JobOptions.PROPOSALS_FORMAT, "parquet");
+      options.put(JobOptions.OP, "multiscale_roi_align");
+      options.put(JobOptions.OUTPUT_PATH, dir.resolve("output/features").toString());
+      options.put(JobOptions.REJECTS_PATH, dir.resolve("output/rejects").toString());
+      options.put(JobOptions.SAVE_MODE, "overwrite");
+      options.putAll(a.options);
+      JobConfig cfg = JobConfig.resolve(options,
+          a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile), sparkConf(spark));
+      out.println("running " + cfg.get(JobOptions.OP) + " on " + cfg.get(JobOptions.MAPS_PATH));
+      JobSummary summary = RoiFeaturesJob.run(spark, cfg);
+      out.print(summary.table());
+      out.println("inspect it with: bin/roi-features inspect " + summary.outputPath());
+    }
+    return 0;
+  }
+
+  private static void generate(SparkSession spark, Args a, PrintStream out) throws Exception {
+    SampleGenerator.Spec d = SampleGenerator.Spec.defaults();
+    String[] size = a.sample.getOrDefault("image-size", d.imageHeight() + "x" + d.imageWidth()).split("x");
+    SampleGenerator.Spec spec = new SampleGenerator.Spec(
+        Integer.parseInt(a.sample.getOrDefault("images", "" + d.images())),
+        Integer.parseInt(a.sample.getOrDefault("levels", "" + d.levels())),
+        Integer.parseInt(a.sample.getOrDefault("channels", "" + d.channels())),
+        Integer.parseInt(a.sample.getOrDefault("min-rois", "" + d.minRois())),
+        Integer.parseInt(a.sample.getOrDefault("max-rois", "" + d.maxRois())),
+        Integer.parseInt(size[0]), Integer.parseInt(size[1]),
+        Long.parseLong(a.sample.getOrDefault("seed", "" + d.seed())));
+    Path dir = Paths.get(a.sample.getOrDefault("out", "sample-data"));
+    out.println("generating " + spec + " into " + dir.toAbsolutePath());
+    long n = SampleGenerator.generate(spark, dir, spec);
+    out.println("wrote " + spec.images() + " images, " + n + " proposals: maps_parquet/, maps_arrow/, "
+        + "maps_npy/, proposals_parquet/, proposals_csv/, proposals_json/");
+  }
+
+  static SparkSession session(Args a) {
+    SparkConf conf = new SparkConf();
+    conf.setIfMissing("spark.app.name", "roi-features");
+    RoiFeaturesKryoRegistrator.sparkSettings().forEach(conf::setIfMissing);
+    if (a.master != null) {
+      conf.setMaster(a.master);
+    } else if (!conf.contains("spark.master")) {
+      // Plain `java` without spark-submit and without --master: local mode on all cores.
+      conf.setMaster("local[*]");
+    }
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  static Map<String, String> sparkConf(SparkSession spark) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (scala.Tuple2<String, String> t : spark.sparkContext().getConf().getAll()) {
+      if (t._1().startsWith(JobConfig.SPARK_PREFIX)) {
+        m.put(t._1(), t._2());
+      }
+    }
+    return m;
+  }
+
+  /** Parsed command line: job options, sample options, --config, --master, positional args. */
+  static final class Args {
+    final Map<String, String> options = new LinkedHashMap<>();
+    final Map<String, String> sample = new LinkedHashMap<>();
+    final List<String> positional = new java.util.ArrayList<>();
+    Path configFile;
+    String master;
+
+    static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
+        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy");
+
+    static Args parse(String[] args, int from) {
+      Args a = new Args();
+      Map<String, JobOptions.Option> known = JobOptions.byKey();
+      for (int i = from; i < args.length; i++) {
+        String arg = args[i];
+        if (!arg.startsWith("--")) {
+          a.positional.add(arg);
+          continue;
+        }
+        String key = arg.substring(2);
+        String value;
+        int eq = key.indexOf('=');
+        if (eq >= 0) {
+          value = key.substring(eq + 1);
+          key = key.substring(0, eq);
+        } else {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("option --" + key + " needs a value");
+          }
+          value = args[++i];
+        }
+        switch (key) {
+          case "config" -> a.configFile = Paths.get(value);
+          case "master" -> a.master = value;
+          case "set" -> {
+            int e = value.indexOf('=');
+            if (e < 0) {
+              throw new IllegalArgumentException("--set needs key=value, got '" + value + "'");
+            }
+            String k = value.substring(0, e);
+            if (!known.containsKey(k)) {
+              throw new IllegalArgumentException("unknown option '" + k + "'; see --help");
+            }
+            a.options.put(k, value.substring(e + 1));
+          }
+          default -> {
+            if (known.containsKey(key)) {
+              a.options.put(key, value);
+            } else if (SAMPLE_KEYS.contains(key)) {
+              a.sample.put(key, value);
+            } else {
+              throw new IllegalArgumentException("unknown option --" + key + "; see --help");
+            }
+          }
+        }
+      }
+      return a;
+    }
+  }
+}

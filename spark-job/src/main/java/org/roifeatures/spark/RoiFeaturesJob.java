@@ -1,0 +1,309 @@
+package org.roifeatures.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.struct;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.spark.io.MapIndex;
+import org.roifeatures.spark.io.Proposals;
+import org.roifeatures.spark.task.FeatureTask;
+import org.roifeatures.spark.task.OutputRows;
+import org.roifeatures.spark.task.RejectTask;
+
+/**
+ * The pipeline: index the maps (small rows, no data) → read and validate proposals → group both by
+ * image and join (only proposals and index rows move) → pool in {@code mapPartitions}, loading each
+ * image's maps inside the task → write features → write rejects → summary.
+ */
+public final class RoiFeaturesJob {
+
+  private RoiFeaturesJob() {}
+
+  /** Runs the job with a resolved configuration on an existing session. */
+  public static JobSummary run(SparkSession spark, JobConfig cfg) {
+    long start = System.nanoTime();
+    String outputPath = cfg.get(JobOptions.OUTPUT_PATH);
+    String rejectsPath = cfg.get(JobOptions.REJECTS_PATH).isEmpty()
+        ? stripSlash(outputPath) + "_rejects" : cfg.get(JobOptions.REJECTS_PATH);
+    SaveMode saveMode = cfg.getChoice(JobOptions.SAVE_MODE, "error", "overwrite").equals("overwrite")
+        ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
+    if (saveMode == SaveMode.ErrorIfExists) {
+      refuseExisting(spark, outputPath);
+      refuseExisting(spark, rejectsPath);
+    }
+
+    String mapsPath = cfg.get(JobOptions.MAPS_PATH);
+    String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
+        cfg.getChoice(JobOptions.MAPS_FORMAT, "auto", "parquet", "arrow", "npy"));
+    Dataset<Row> index = MapIndex.build(spark, mapsPath, mapsFormat)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
+    if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
+      configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
+    }
+    IndexStats stats = IndexStats.of(index, configuredScales);
+    OpSettings settings = settings(cfg, stats, configuredScales);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
+
+    String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
+    Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
+        Proposals.detectFormat(proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
+            "parquet", "csv", "json"))).persist(StorageLevel.MEMORY_AND_DISK());
+
+    Dataset<Row> rois = proposals.filter(col("reason").isNull())
+        .groupBy("image_id")
+        .agg(collect_list(struct(col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
+            col("score"), col("label"))).as("rois"));
+    Dataset<Row> maps = index.filter(col("image_id").isNotNull())
+        .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
+    int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
+        : spark.sparkContext().defaultParallelism();
+    // Only proposals and index rows are shuffled here; sorting by map file and row lets each task
+    // read its Parquet/Arrow map files in one forward pass.
+    Dataset<Row> work = rois.join(maps, rois.col("image_id").equalTo(maps.col("image_id")), "left")
+        .select(rois.col("image_id"), col("rois"), col("maps"))
+        .repartition(partitions, col("image_id"))
+        .sortWithinPartitions(col("maps").getItem(0).getField("path"),
+            col("maps").getItem(0).getField("row"), col("image_id"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> typedWork = work;
+
+    LongAccumulator images = spark.sparkContext().longAccumulator("roi-features images");
+    LongAccumulator written = spark.sparkContext().longAccumulator("roi-features rois");
+    CollectionAccumulator<String> failures =
+        spark.sparkContext().collectionAccumulator("roi-features map failures");
+
+    Map<String, Double> levelScales = new LinkedHashMap<>();
+    for (String level : settings.levels()) {
+      levelScales.put(level, stats.scaleOf(level, configuredScales));
+    }
+    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
+    Dataset<Row> features = typedWork.mapPartitions(
+        new FeatureTask(bSettings, images, written, failures),
+        Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
+            OutputMetadata.asFieldMetadata(description))));
+    // Field metadata set through the encoder does not survive every plan; pin it on the column.
+    features = features.withColumn("features", col("features").as("features",
+        OutputMetadata.asFieldMetadata(description)));
+    write(features, cfg, saveMode).parquet(outputPath);
+    try {
+      OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
+    } catch (IOException e) {
+      throw new IllegalStateException("features written, but " + OutputMetadata.SIDECAR
+          + " could not be written to " + outputPath + ": " + e.getMessage(), e);
+    }
+
+    Map<String, String[]> failed = new HashMap<>();
+    for (String f : failures.value()) {
+      String[] parts = f.split("\u0001", 3);
+      failed.putIfAbsent(parts[0], new String[] {parts[1], parts[2]});
+    }
+    Broadcast<Map<String, String[]>> bFailed = jsc.broadcast(failed);
+    Dataset<Row> proposalRejects = proposals.filter(col("reason").isNotNull())
+        .select(OutputRows.REJECT_SCHEMA.fieldNames()[0], Arrays.copyOfRange(
+            OutputRows.REJECT_SCHEMA.fieldNames(), 1, OutputRows.REJECT_SCHEMA.size()));
+    Dataset<Row> imageRejects = typedWork.flatMap(new RejectTask(bSettings, bFailed),
+        Encoders.row(OutputRows.REJECT_SCHEMA));
+    Dataset<Row> rejects = proposalRejects.unionByName(imageRejects);
+    rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
+
+    Map<String, Long> byReason = new TreeMap<>();
+    for (Row r : spark.read().parquet(rejectsPath).groupBy("reason").count().collectAsList()) {
+      byReason.put(r.getString(0), r.getLong(1));
+    }
+    long proposalCount = proposals.count();
+    index.unpersist();
+    proposals.unpersist();
+    work.unpersist();
+    bFailed.destroy();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
+        outputPath, rejectsPath, seconds, settings.toString());
+    if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
+      throw new RejectsFoundException(summary);
+    }
+    return summary;
+  }
+
+  /** Thrown after writing when {@code fail.on.rejects=true} and something was rejected. */
+  public static final class RejectsFoundException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient JobSummary summary;
+
+    RejectsFoundException(JobSummary summary) {
+      super(summary.rejected() + " proposals were rejected (fail.on.rejects=true); see "
+          + summary.rejectsPath() + "\n" + summary.table());
+      this.summary = summary;
+    }
+
+    public JobSummary summary() {
+      return summary;
+    }
+  }
+
+  private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode) {
+    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "none");
+    DataFrameWriter<Row> w = features.write().mode(mode)
+        .option("compression", codec.equals("none") ? "uncompressed" : codec);
+    String partitionBy = cfg.getChoice(JobOptions.PARTITION_BY, "", "level", "label");
+    if (!partitionBy.isEmpty()) {
+      w = w.partitionBy(partitionBy);
+    }
+    return w;
+  }
+
+  static OpSettings settings(JobConfig cfg, IndexStats stats, Map<String, Double> configuredScales) {
+    RoiOp op = RoiOp.parse(cfg.get(JobOptions.OP));
+    int ph = cfg.getInt(JobOptions.POOLED_HEIGHT);
+    int pw = cfg.getInt(JobOptions.POOLED_WIDTH);
+    if (ph <= 0 || pw <= 0) {
+      throw new IllegalArgumentException("pooled size must be > 0, got pooled.height=" + ph
+          + " pooled.width=" + pw);
+    }
+    String[] levels;
+    if (op == RoiOp.MULTISCALE_ROI_ALIGN) {
+      String given = cfg.get(JobOptions.LEVELS);
+      if (!given.isEmpty()) {
+        levels = Arrays.stream(given.split(",")).map(String::trim).toArray(String[]::new);
+      } else {
+        List<String> byScale = new ArrayList<>(stats.levels());
+        byScale.sort((a, b) -> Double.compare(stats.scaleOf(b, configuredScales),
+            stats.scaleOf(a, configuredScales)));
+        levels = byScale.toArray(String[]::new);
+      }
+      for (String l : levels) {
+        double sc = stats.scaleOf(l, configuredScales);
+        if (!(sc > 0)) {
+          throw new IllegalArgumentException("level '" + l + "' has no spatial scale; maps found "
+              + "with levels " + stats.levels() + "; set maps.scales");
+        }
+      }
+    } else {
+      String given = cfg.get(JobOptions.LEVEL);
+      if (!given.isEmpty()) {
+        levels = new String[] {given};
+      } else if (stats.levels().size() == 1) {
+        levels = new String[] {stats.levels().get(0)};
+      } else {
+        throw new IllegalArgumentException("feature maps have levels " + stats.levels()
+            + "; choose one with --level, or use --op multiscale_roi_align");
+      }
+    }
+    int channels = stats.commonChannels(levels);
+    if (op.positionSensitive() && channels % (ph * pw) != 0) {
+      throw new IllegalArgumentException(op.configName() + " needs channels divisible by "
+          + "pooled.height*pooled.width = " + ph * pw + ", but the maps have " + channels);
+    }
+    int batch = cfg.getInt(JobOptions.BATCH_ROIS);
+    if (batch <= 0) {
+      throw new IllegalArgumentException("batch.rois must be > 0, got " + batch);
+    }
+    VectorFormat vf = VectorFormat.valueOf(cfg.getChoice(JobOptions.VECTOR_FORMAT, "binary",
+        "array", "vector").toUpperCase(Locale.ROOT));
+    Precision precision = Precision.valueOf(cfg.getChoice(JobOptions.PRECISION, "float32",
+        "float16", "bfloat16").toUpperCase(Locale.ROOT));
+    if (precision != Precision.FLOAT32 && vf != VectorFormat.BINARY) {
+      throw new IllegalArgumentException("output.precision=" + precision.name().toLowerCase(Locale.ROOT)
+          + " needs output.vector.format=binary");
+    }
+    String mode = cfg.getChoice(JobOptions.MODE, "avg", "max", "onnx_max");
+    return new OpSettings(op, ph, pw, cfg.getInt(JobOptions.SAMPLING_RATIO),
+        cfg.getBoolean(JobOptions.ALIGNED), PoolingMode.valueOf(mode.toUpperCase(Locale.ROOT)),
+        levels, configuredScales, cfg.getDouble(JobOptions.CANONICAL_SCALE),
+        cfg.getInt(JobOptions.CANONICAL_LEVEL), channels, vf, precision, batch);
+  }
+
+  /** "p3=0.125,p4=0.0625" → map; a bare number applies to every level ("*"). */
+  static Map<String, Double> parseScales(String text) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    if (text.isBlank()) {
+      return m;
+    }
+    for (String part : text.split(",")) {
+      String p = part.trim();
+      String key = "*";
+      String value = p;
+      int eq = p.indexOf('=');
+      if (eq >= 0) {
+        key = p.substring(0, eq).trim();
+        value = p.substring(eq + 1).trim();
+      }
+      double v;
+      try {
+        v = value.contains("/") ? Double.parseDouble(value.substring(0, value.indexOf('/')))
+            / Double.parseDouble(value.substring(value.indexOf('/') + 1)) : Double.parseDouble(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("maps.scales: '" + p + "' is not level=scale");
+      }
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new IllegalArgumentException("maps.scales: scale of '" + key + "' must be > 0, got " + v);
+      }
+      m.put(key, v);
+    }
+    return m;
+  }
+
+  /** An .npy directory may carry {@code _scales.properties} (level=scale per line). */
+  static String readScalesSidecar(SparkSession spark, String mapsPath) {
+    try {
+      Path p = new Path(mapsPath, "_scales.properties");
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(p)) {
+        return "";
+      }
+      java.util.Properties props = new java.util.Properties();
+      try (var in = fs.open(p)) {
+        props.load(in);
+      }
+      List<String> parts = new ArrayList<>();
+      for (String k : new java.util.TreeSet<>(props.stringPropertyNames())) {
+        parts.add(k + "=" + props.getProperty(k).trim());
+      }
+      return String.join(",", parts);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + mapsPath + "/_scales.properties: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void refuseExisting(SparkSession spark, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(p)) {
+        throw new IllegalArgumentException("output " + path + " already exists; remove it or run "
+            + "with --output.mode overwrite");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot check output path " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String stripSlash(String p) {
+    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+}

@@ -1,0 +1,31 @@
+package org.roifeatures.spark;
+
+import java.util.Locale;
+
+/** The operators the job can run, by their torchvision names. */
+public enum RoiOp {
+  ROI_ALIGN, ROI_POOL, PS_ROI_ALIGN, PS_ROI_POOL, MULTISCALE_ROI_ALIGN;
+
+  /** The configuration name, e.g. {@code roi_align}. */
+  public String configName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static RoiOp parse(String name) {
+    for (RoiOp op : values()) {
+      if (op.configName().equalsIgnoreCase(name.trim())) {
+        return op;
+      }
+    }
+    throw new IllegalArgumentException("option op must be one of roi_align | roi_pool | "
+        + "ps_roi_align | ps_roi_pool | multiscale_roi_align, got '" + name + "'");
+  }
+
+  public boolean positionSensitive() {
+    return this == PS_ROI_ALIGN || this == PS_ROI_POOL;
+  }
+
+  public boolean usesAlignSampling() {
+    return this == ROI_ALIGN || this == PS_ROI_ALIGN || this == MULTISCALE_ROI_ALIGN;
+  }
+}

@@ -1,0 +1,78 @@
+package org.roifeatures.spark.io;
+
+import java.io.Serializable;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Where one feature map (one image, one level) lives and what shape it claims, without its data: a
+ * row of the map index that is joined with the proposals. The data is read only by the task that
+ * pools the image.
+ *
+ * @param level        level name, "" when the input has no levels
+ * @param source       "parquet", "arrow" or "npy"
+ * @param path         file holding the map
+ * @param batch        Arrow record batch index (−1 otherwise)
+ * @param row          row within the Parquet file or Arrow batch (−1 for .npy)
+ * @param channels     C (−1 when unknown)
+ * @param height       H (−1 when unknown)
+ * @param width        W (−1 when unknown)
+ * @param spatialScale map cells per image pixel (NaN when the input does not say)
+ * @param problem      null, or why this map cannot be used (found while indexing)
+ */
+public record MapEntry(String level, String source, String path, int batch, long row,
+    int channels, int height, int width, double spatialScale, String problem)
+    implements Serializable {
+
+  /** Schema of one index entry, nested under the index row's {@code maps} array. */
+  public static final StructType SCHEMA = new StructType()
+      .add("level", DataTypes.StringType, false)
+      .add("source", DataTypes.StringType, false)
+      .add("path", DataTypes.StringType, false)
+      .add("batch", DataTypes.IntegerType, false)
+      .add("row", DataTypes.LongType, false)
+      .add("channels", DataTypes.IntegerType, false)
+      .add("height", DataTypes.IntegerType, false)
+      .add("width", DataTypes.IntegerType, false)
+      .add("spatial_scale", DataTypes.DoubleType, false)
+      .add("problem", DataTypes.StringType, true);
+
+  /** Schema of a flat index row: image_id plus the entry's fields. */
+  public static final StructType INDEX_ROW = new StructType()
+      .add("image_id", DataTypes.StringType, true)
+      .add("map", SCHEMA, false);
+
+  public Row toRow() {
+    return RowFactory.create(level, source, path, batch, row, channels, height, width,
+        spatialScale, problem);
+  }
+
+  public static MapEntry fromRow(Row r) {
+    return new MapEntry(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), r.getLong(4),
+        r.getInt(5), r.getInt(6), r.getInt(7), r.getDouble(8), r.isNullAt(9) ? null : r.getString(9));
+  }
+
+  /** A copy carrying a problem. */
+  public MapEntry withProblem(String newProblem) {
+    return new MapEntry(level, source, path, batch, row, channels, height, width, spatialScale,
+        newProblem);
+  }
+
+  /** A copy with a spatial scale (from the config) when the input had none. */
+  public MapEntry withScale(double scale) {
+    return new MapEntry(level, source, path, batch, row, channels, height, width, scale, problem);
+  }
+
+  /** Describes the location for error messages: file, and batch/row where relevant. */
+  public String location() {
+    if (source.equals("arrow")) {
+      return path + " (batch " + batch + ", row " + row + ")";
+    }
+    if (source.equals("parquet")) {
+      return path + " (row " + row + ")";
+    }
+    return path;
+  }
+}

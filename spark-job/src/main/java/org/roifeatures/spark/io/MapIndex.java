@@ -1,0 +1,260 @@
+package org.roifeatures.spark.io;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Builds the feature-map index: one small row per (image, level) saying where the map lives and what
+ * shape it claims — never the map data itself. The job joins proposals to this index, so maps are
+ * read once, by the task that pools them, and are never shuffled.
+ *
+ * <ul>
+ *   <li>Parquet: Spark reads only the small columns plus each row's file and row index
+ *       ({@code _metadata.file_path}, {@code _metadata.row_index}).</li>
+ *   <li>Arrow IPC: each file is indexed by an executor task (Arrow has no column pruning on read).</li>
+ *   <li>.npy: files are listed on the driver and their headers read by executor tasks.</li>
+ * </ul>
+ */
+public final class MapIndex {
+
+  private MapIndex() {}
+
+  /** Resolves {@code auto} from the path: a .npy file or a directory containing .npy files, etc. */
+  public static String detectFormat(SparkSession spark, String path, String format) {
+    if (!format.equals("auto")) {
+      return format;
+    }
+    String lower = path.toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".arrow") || lower.endsWith(".feather") || lower.endsWith(".ipc")) {
+      return "arrow";
+    }
+    if (lower.endsWith(".npy")) {
+      return "npy";
+    }
+    if (lower.endsWith(".parquet")) {
+      return "parquet";
+    }
+    try {
+      for (String f : listFiles(spark, path)) {
+        String l = f.toLowerCase(Locale.ROOT);
+        if (l.endsWith(".npy")) {
+          return "npy";
+        }
+        if (l.endsWith(".arrow") || l.endsWith(".feather") || l.endsWith(".ipc")) {
+          return "arrow";
+        }
+        if (l.endsWith(".parquet")) {
+          return "parquet";
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
+    }
+    throw new IllegalArgumentException("cannot tell the format of feature maps at " + path
+        + "; set maps.format to parquet, arrow or npy");
+  }
+
+  /** The flat index: one {@link MapEntry#INDEX_ROW} per map. */
+  public static Dataset<Row> build(SparkSession spark, String path, String format) {
+    return switch (format) {
+      case "parquet" -> parquet(spark, path);
+      case "arrow" -> arrow(spark, path);
+      case "npy" -> npy(spark, path);
+      default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
+          + "npy | auto, got '" + format + "'");
+    };
+  }
+
+  static Dataset<Row> parquet(SparkSession spark, String path) {
+    Dataset<Row> raw = spark.read().parquet(path);
+    List<String> names = Arrays.asList(raw.columns());
+    for (String required : List.of("image_id", "channels", "height", "width", "data")) {
+      if (!names.contains(required)) {
+        throw new IllegalArgumentException("feature maps at " + path + " have no '" + required
+            + "' column (columns: " + names + ")");
+      }
+    }
+    Column level = names.contains("level") ? col("level").cast("string") : functions.lit(null).cast("string");
+    Column scale = names.contains("spatial_scale") ? col("spatial_scale").cast("double")
+        : names.contains("stride") ? functions.lit(1.0).divide(col("stride").cast("double"))
+        : functions.lit(null).cast("double");
+    Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
+        col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
+        col("_metadata.file_path"), col("_metadata.row_index"));
+    return small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+      List<Row> out = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row r = rows.next();
+        long c = r.isNullAt(2) ? -1 : r.getLong(2);
+        long h = r.isNullAt(3) ? -1 : r.getLong(3);
+        long w = r.isNullAt(4) ? -1 : r.getLong(4);
+        double s = r.isNullAt(5) ? Double.NaN : r.getDouble(5);
+        MapEntry e = new MapEntry(r.isNullAt(1) ? "" : r.getString(1), "parquet", r.getString(6), -1,
+            r.getLong(7), ShapeCheck.toInt(c), ShapeCheck.toInt(h), ShapeCheck.toInt(w), s,
+            ShapeCheck.problem(c, h, w));
+        out.add(RowFactory.create(r.getString(0), e.toRow()));
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  static Dataset<Row> arrow(SparkSession spark, String path) {
+    List<String> files = new ArrayList<>();
+    try {
+      for (String f : listFiles(spark, path)) {
+        String l = f.toLowerCase(Locale.ROOT);
+        if (l.endsWith(".arrow") || l.endsWith(".feather") || l.endsWith(".ipc")) {
+          files.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list Arrow files at " + path + ": " + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no .arrow/.feather/.ipc files at " + path);
+    }
+    return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
+      List<Row> out = new ArrayList<>();
+      Configuration conf = new Configuration();
+      try (BufferAllocator allocator = new RootAllocator()) {
+        while (it.hasNext()) {
+          String file = it.next();
+          for (Object[] e : ArrowMapFiles.index(conf, file, allocator)) {
+            MapEntry entry = new MapEntry((String) e[1], "arrow", file, (Integer) e[2], (Long) e[3],
+                (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8]);
+            out.add(RowFactory.create(e[0], entry.toRow()));
+          }
+        }
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  static Dataset<Row> npy(SparkSession spark, String path) {
+    List<String> files = new ArrayList<>();
+    try {
+      for (String f : listFiles(spark, path)) {
+        if (f.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+          files.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list .npy files at " + path + ": " + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no .npy files at " + path);
+    }
+    String root = new Path(path).toUri().getPath();
+    return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
+      List<Row> out = new ArrayList<>();
+      Configuration conf = new Configuration();
+      while (it.hasNext()) {
+        String file = it.next();
+        String[] idLevel = npyImageAndLevel(root, file);
+        out.add(RowFactory.create(idLevel[0], npyEntry(conf, file, idLevel[1]).toRow()));
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  /** {@code root/<image>.npy} → (image, ""); {@code root/<image>/<level>.npy} → (image, level). */
+  static String[] npyImageAndLevel(String root, String file) {
+    String p = new Path(file).toUri().getPath();
+    String rel = p.startsWith(root) ? p.substring(root.length()) : new Path(file).getName();
+    while (rel.startsWith("/")) {
+      rel = rel.substring(1);
+    }
+    String noExt = rel.substring(0, rel.length() - 4);
+    int slash = noExt.lastIndexOf('/');
+    if (slash < 0) {
+      return new String[] {noExt, ""};
+    }
+    return new String[] {noExt.substring(0, slash), noExt.substring(slash + 1)};
+  }
+
+  private static MapEntry npyEntry(Configuration conf, String file, String level) {
+    Path p = new Path(file);
+    try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
+      long[] shape = NpyArrays.readHeader(in);
+      String problem = null;
+      long c = -1;
+      long h = -1;
+      long w = -1;
+      if (shape.length != 3) {
+        problem = "expected a 3-D (C, H, W) array, found shape " + Arrays.toString(shape);
+      } else {
+        c = shape[0];
+        h = shape[1];
+        w = shape[2];
+        problem = ShapeCheck.problem(c, h, w);
+      }
+      return new MapEntry(level, "npy", file, -1, -1, ShapeCheck.toInt(c), ShapeCheck.toInt(h),
+          ShapeCheck.toInt(w), Double.NaN, problem);
+    } catch (IOException | RuntimeException e) {
+      return new MapEntry(level, "npy", file, -1, -1, -1, -1, -1, Double.NaN,
+          "unreadable .npy header in " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static Dataset<String> distribute(SparkSession spark, List<String> files) {
+    int parallelism = Math.max(1, Math.min(files.size(),
+        spark.sparkContext().defaultParallelism() * 2));
+    return spark.createDataset(files, Encoders.STRING()).repartition(parallelism);
+  }
+
+  /** All files under {@code path} (or the file itself), skipping hidden and _-prefixed names. */
+  static List<String> listFiles(SparkSession spark, String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    FileStatus status = fs.getFileStatus(p);
+    List<String> out = new ArrayList<>();
+    if (status.isFile()) {
+      out.add(status.getPath().toString());
+      return out;
+    }
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(p, true);
+    while (it.hasNext()) {
+      LocatedFileStatus f = it.next();
+      String name = f.getPath().getName();
+      if (name.startsWith(".") || name.startsWith("_")) {
+        continue;
+      }
+      out.add(f.getPath().toString());
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  /** Schema check helper for tests. */
+  public static StructType schema() {
+    return MapEntry.INDEX_ROW;
+  }
+
+  static Iterator<Row> none() {
+    return java.util.Collections.emptyIterator();
+  }
+}

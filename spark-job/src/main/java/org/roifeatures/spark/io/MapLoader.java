@@ -1,0 +1,113 @@
+package org.roifeatures.spark.io;
+
+import java.io.DataInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.spark.RejectReason;
+
+/**
+ * Loads feature maps inside a task, one at a time, from where the index says they live. Keeps the
+ * current Parquet/Arrow file open between maps (the task visits maps sorted by file and row) and
+ * closes everything in {@link #close()}. Not thread-safe: one per task.
+ */
+public final class MapLoader implements AutoCloseable {
+
+  private final Configuration conf = new Configuration();
+  private BufferAllocator allocator;
+  private ParquetBlobReader parquet;
+  private ArrowMapFiles.Reader arrow;
+
+  /** The map described by {@code e}, CHW layout, with its shape checked against its data. */
+  public FeatureMap load(MapEntry e) throws MapLoadException {
+    try {
+      return switch (e.source()) {
+        case "npy" -> loadNpy(e);
+        case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()));
+        case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()));
+        default -> throw new MapLoadException(RejectReason.MAP_UNREADABLE,
+            "unknown map source " + e.source(), null);
+      };
+    } catch (MapLoadException ex) {
+      throw ex;
+    } catch (FileNotFoundException ex) {
+      throw new MapLoadException(RejectReason.MAP_UNREADABLE, "map file not found: " + e.path(), ex);
+    } catch (IOException | RuntimeException ex) {
+      throw new MapLoadException(RejectReason.MAP_UNREADABLE,
+          "cannot read map " + e.location() + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  private FeatureMap loadNpy(MapEntry e) throws IOException, MapLoadException {
+    Path p = new Path(e.path());
+    NpyArrays.FloatArray a;
+    try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
+      a = NpyArrays.read(in);
+    }
+    long[] s = a.shape();
+    if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {
+      throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
+          + "it was indexed: " + java.util.Arrays.toString(s), null);
+    }
+    return FeatureMap.chw(a.data(), e.channels(), e.height(), e.width());
+  }
+
+  private static FeatureMap fromBlob(MapEntry e, byte[] blob) throws MapLoadException {
+    long expected = 4L * e.channels() * e.height() * e.width();
+    if (blob.length != expected) {
+      throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, "map " + e.location()
+          + " has " + blob.length + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
+          + "*" + e.width() + "*4 = " + expected, null);
+    }
+    return FeatureMap.chw(FloatBlobs.decode(blob), e.channels(), e.height(), e.width());
+  }
+
+  private ParquetBlobReader parquetReader(String path) throws IOException {
+    if (parquet == null || !parquet.path().equals(path)) {
+      if (parquet != null) {
+        parquet.close();
+      }
+      parquet = new ParquetBlobReader(conf, path);
+    }
+    return parquet;
+  }
+
+  private ArrowMapFiles.Reader arrowReader(String path) throws IOException {
+    if (arrow == null || !arrow.path().equals(path)) {
+      if (arrow != null) {
+        arrow.close();
+        arrow = null;
+      }
+      if (allocator == null) {
+        allocator = new RootAllocator();
+      }
+      arrow = new ArrowMapFiles.Reader(conf, path, allocator);
+    }
+    return arrow;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (parquet != null) {
+        parquet.close();
+      }
+      if (arrow != null) {
+        arrow.close();
+      }
+    } catch (IOException ignored) {
+      // Closing read-only files; nothing to recover.
+    } finally {
+      parquet = null;
+      arrow = null;
+      if (allocator != null) {
+        allocator.close();
+        allocator = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package org.roifeatures.spark.io;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and writes NumPy {@code .npy} files holding one float32 array, little-endian, C order: the
+ * layout a PyTorch or NumPy backbone writes with {@code np.save(path, feat.astype('<f4'))}. Anything
+ * else (other dtype, Fortran order, truncated data) is refused with a message saying what was found.
+ * Plain Java, no Spark.
+ */
+public final class NpyArrays {
+
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+  private NpyArrays() {}
+
+  /** A float32 array and its shape. */
+  public record FloatArray(long[] shape, float[] data) {}
+
+  /** Thrown for a file that is not a readable float32 C-order .npy array. */
+  public static final class NpyFormatException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public NpyFormatException(String message) {
+      super(message);
+    }
+  }
+
+  /** Parses a header and returns the shape; the stream is left at the first data byte. */
+  public static long[] readHeader(DataInputStream in) throws IOException {
+    byte[] magic = new byte[6];
+    try {
+      in.readFully(magic);
+    } catch (EOFException e) {
+      throw new NpyFormatException("file is shorter than the .npy magic string");
+    }
+    if (!Arrays.equals(magic, MAGIC)) {
+      throw new NpyFormatException("not a .npy file (bad magic bytes)");
+    }
+    int major = in.readUnsignedByte();
+    in.readUnsignedByte();
+    int headerLength;
+    if (major == 1) {
+      headerLength = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+    } else if (major == 2 || major == 3) {
+      headerLength = Integer.reverseBytes(in.readInt());
+    } else {
+      throw new NpyFormatException("unsupported .npy version " + major);
+    }
+    if (headerLength < 0 || headerLength > 1 << 20) {
+      throw new NpyFormatException("implausible .npy header length " + headerLength);
+    }
+    byte[] header = new byte[headerLength];
+    try {
+      in.readFully(header);
+    } catch (EOFException e) {
+      throw new NpyFormatException("file ends inside the .npy header");
+    }
+    String text = new String(header, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    String descr = find(DESCR, text, "descr");
+    if (!descr.equals("<f4") && !descr.equals("=f4") && !(descr.equals("|f4"))) {
+      throw new NpyFormatException("dtype " + descr + " is not float32 little-endian ('<f4')");
+    }
+    if (find(FORTRAN, text, "fortran_order").equals("True")) {
+      throw new NpyFormatException("array is in Fortran order; save it C-contiguous "
+          + "(np.ascontiguousarray)");
+    }
+    String dims = find(SHAPE, text, "shape").trim();
+    String[] parts = dims.isEmpty() ? new String[0] : dims.split(",");
+    long[] shape = Arrays.stream(parts).map(String::trim).filter(s -> !s.isEmpty())
+        .mapToLong(s -> {
+          try {
+            return Long.parseLong(s.replace("L", ""));
+          } catch (NumberFormatException e) {
+            return -1;
+          }
+        }).toArray();
+    for (long d : shape) {
+      if (d < 0) {
+        throw new NpyFormatException("bad shape (" + dims + ")");
+      }
+    }
+    return shape;
+  }
+
+  private static String find(Pattern p, String header, String key) throws NpyFormatException {
+    Matcher m = p.matcher(header);
+    if (!m.find()) {
+      throw new NpyFormatException(".npy header has no '" + key + "': " + header.trim());
+    }
+    return m.group(1);
+  }
+
+  /** Reads a whole float32 array; fails if the data is shorter than the header's shape says. */
+  public static FloatArray read(InputStream raw) throws IOException {
+    DataInputStream in = new DataInputStream(raw);
+    long[] shape = readHeader(in);
+    long count = 1;
+    for (long d : shape) {
+      count *= d;
+      if (count > Integer.MAX_VALUE) {
+        throw new NpyFormatException("array of shape " + Arrays.toString(shape)
+            + " is too large for one map");
+      }
+    }
+    float[] data = new float[(int) count];
+    byte[] buf = new byte[1 << 16];
+    ByteBuffer view = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+    int filled = 0;
+    while (filled < count) {
+      int want = (int) Math.min(buf.length, (count - filled) * 4L);
+      int got = 0;
+      while (got < want) {
+        int r = in.read(buf, got, want - got);
+        if (r < 0) {
+          throw new NpyFormatException("data truncated: shape " + Arrays.toString(shape)
+              + " needs " + count * 4 + " bytes, file has " + ((long) filled * 4 + got));
+        }
+        got += r;
+      }
+      view.clear();
+      view.asFloatBuffer().get(data, filled, want / 4);
+      filled += want / 4;
+    }
+    return new FloatArray(shape, data);
+  }
+
+  /** Writes a float32 little-endian C-order array (.npy version 1.0). */
+  public static void write(OutputStream out, long[] shape, float[] data) throws IOException {
+    StringBuilder dims = new StringBuilder();
+    for (long d : shape) {
+      dims.append(d).append(", ");
+    }
+    String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
+        : "(" + dims.substring(0, Math.max(0, dims.length() - 2)) + ")";
+    String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
+    int unpadded = 10 + dict.length() + 1;
+    int pad = (64 - unpadded % 64) % 64;
+    String header = dict + " ".repeat(pad) + "\n";
+    out.write(MAGIC);
+    out.write(1);
+    out.write(0);
+    int len = header.length();
+    out.write(len & 0xff);
+    out.write((len >>> 8) & 0xff);
+    out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : data) {
+      if (!buf.hasRemaining()) {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+      }
+      buf.putFloat(v);
+    }
+    out.write(buf.array(), 0, buf.position());
+  }
+}

@@ -1,0 +1,135 @@
+package org.roifeatures.spark.io;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.roifeatures.spark.RejectReason;
+
+/**
+ * Reads proposals ({@code image_id, x1, y1, x2, y2} and optional {@code score, label, roi_id}) from
+ * Parquet, CSV (with a header) or JSON lines, and marks every row that cannot be pooled with a reject
+ * reason and a detail naming the bad value. Values are converted with {@code try_cast}, so a bad number
+ * in a CSV becomes a {@link RejectReason#BAD_RECORD} row, never a job failure.
+ *
+ * <p>Result columns: {@code image_id, roi_id, x1, y1, x2, y2, score, label, reason, detail}
+ * ({@code reason} null for good rows). {@code roi_id} is the input's when given, else the 0-based
+ * position of the proposal within its image in input order.
+ */
+public final class Proposals {
+
+  public static final List<String> COORDS = List.of("x1", "y1", "x2", "y2");
+
+  private Proposals() {}
+
+  public static String detectFormat(String path, String format) {
+    if (!format.equals("auto")) {
+      return format;
+    }
+    String p = path.toLowerCase(Locale.ROOT);
+    if (p.endsWith(".csv") || p.endsWith(".csv.gz")) {
+      return "csv";
+    }
+    if (p.endsWith(".json") || p.endsWith(".jsonl") || p.endsWith(".ndjson")) {
+      return "json";
+    }
+    return "parquet";
+  }
+
+  /** Reads and validates; see the class comment for the columns. */
+  public static Dataset<Row> read(SparkSession spark, String path, String format) {
+    Dataset<Row> raw = switch (format) {
+      case "csv" -> spark.read().option("header", "true").option("mode", "PERMISSIVE")
+          .option("inferSchema", "false").csv(path);
+      case "json" -> spark.read().option("primitivesAsString", "true").option("mode", "PERMISSIVE")
+          .json(path);
+      case "parquet" -> spark.read().parquet(path);
+      default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
+          + "| json | auto, got '" + format + "'");
+    };
+    List<String> names = Arrays.asList(raw.columns());
+    List<String> missing = new ArrayList<>();
+    for (String c : List.of("image_id", "x1", "y1", "x2", "y2")) {
+      if (!names.contains(c)) {
+        missing.add(c);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("proposals at " + path + " lack column(s) " + missing
+          + " (found " + names + ")");
+    }
+    Column order = functions.monotonically_increasing_id();
+    Dataset<Row> typed = raw.select(
+        col("image_id").cast("string").as("image_id"),
+        optional(names, "roi_id").as("roi_id_raw"),
+        optional(names, "roi_id").try_cast("long").as("roi_id_given"),
+        col("x1").as("x1_raw"), col("x1").try_cast("double").as("x1"),
+        col("y1").as("y1_raw"), col("y1").try_cast("double").as("y1"),
+        col("x2").as("x2_raw"), col("x2").try_cast("double").as("x2"),
+        col("y2").as("y2_raw"), col("y2").try_cast("double").as("y2"),
+        optional(names, "score").as("score_raw"), optional(names, "score").try_cast("double").as("score"),
+        optional(names, "label").as("label_raw"), optional(names, "label").try_cast("int").as("label"),
+        order.as("_order"));
+
+    // First problem wins, in this order; the detail names the column and the value.
+    Column reason = lit(null).cast("string");
+    Column detail = lit(null).cast("string");
+    List<Column[]> checks = new ArrayList<>();
+    checks.add(new Column[] {col("image_id").isNull().or(functions.trim(col("image_id")).equalTo("")),
+        lit(RejectReason.MISSING_IMAGE_ID.name()), lit("image_id is null or empty")});
+    for (String f : List.of("x1", "y1", "x2", "y2", "score", "label", "roi_id")) {
+      String typedName = f.equals("roi_id") ? "roi_id_given" : f;
+      checks.add(new Column[] {col(f + "_raw").isNotNull().and(col(typedName).isNull()),
+          lit(RejectReason.BAD_RECORD.name()),
+          concat(lit(f + "='"), col(f + "_raw").cast("string"), lit("' is not a valid "
+              + (f.equals("label") ? "integer" : f.equals("roi_id") ? "long" : "number")))});
+    }
+    for (String c : COORDS) {
+      checks.add(new Column[] {col(c).isNull(), lit(RejectReason.NON_FINITE_BOX.name()),
+          lit(c + " is missing")});
+      checks.add(new Column[] {functions.isnan(col(c)).or(functions.abs(col(c)).gt(Float.MAX_VALUE)),
+          lit(RejectReason.NON_FINITE_BOX.name()),
+          concat(lit(c + "="), col(c).cast("string"), lit(" is not a finite float32"))});
+    }
+    for (int i = checks.size() - 1; i >= 0; i--) {
+      Column[] ch = checks.get(i);
+      reason = when(ch[0], ch[1]).otherwise(reason);
+      detail = when(ch[0], ch[2]).otherwise(detail);
+    }
+    Dataset<Row> checked = typed.withColumn("reason", reason).withColumn("detail", detail);
+
+    // roi_id: given, or the position within the image in input order.
+    Column position = functions.row_number().over(Window.partitionBy("image_id").orderBy("_order"))
+        .minus(1).cast("long");
+    Dataset<Row> withId = checked.withColumn("roi_id",
+        names.contains("roi_id") ? col("roi_id_given") : position);
+    // Later duplicates of an (image_id, roi_id) are rejected; the first in input order is kept.
+    Column dupRank = functions.row_number().over(
+        Window.partitionBy("image_id", "roi_id").orderBy("_order"));
+    Dataset<Row> ranked = withId.withColumn("_dup", when(col("reason").isNull(), dupRank));
+    Column isDup = col("_dup").gt(1).and(col("roi_id").isNotNull());
+    return ranked
+        .withColumn("detail", when(isDup, concat(lit("roi_id "), col("roi_id").cast("string"),
+            lit(" already used in image "), col("image_id"))).otherwise(col("detail")))
+        .withColumn("reason", when(isDup, lit(RejectReason.DUPLICATE_ROI_ID.name()))
+            .otherwise(col("reason")))
+        .select(col("image_id"), col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
+            col("score"), col("label"), col("reason"), coalesce(col("detail"), lit(null).cast("string")).as("detail"));
+  }
+
+  private static Column optional(List<String> names, String column) {
+    return names.contains(column) ? col(column) : lit(null).cast("string");
+  }
+}

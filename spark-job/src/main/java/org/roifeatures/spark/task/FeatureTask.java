@@ -1,0 +1,154 @@
+package org.roifeatures.spark.task;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.spark.OpSettings;
+import org.roifeatures.spark.io.MapEntry;
+import org.roifeatures.spark.io.MapLoadException;
+import org.roifeatures.spark.io.MapLoader;
+
+/**
+ * The {@code mapPartitions} function of the feature pass. For each image of the partition: decide
+ * from the index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of
+ * {@code batch.rois}, and hand out one row at a time. A task therefore holds one image's maps and one
+ * batch of output floats, whatever the partition size. Maps that fail to load are reported through an
+ * accumulator (the rejects pass turns them into reject rows) and never stop the task.
+ */
+public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
+
+  private static final long serialVersionUID = 1L;
+
+  private final Broadcast<OpSettings> settings;
+  private final LongAccumulator images;
+  private final LongAccumulator rois;
+  private final CollectionAccumulator<String> loadFailures;
+
+  public FeatureTask(Broadcast<OpSettings> settings, LongAccumulator images, LongAccumulator rois,
+      CollectionAccumulator<String> loadFailures) {
+    this.settings = settings;
+    this.images = images;
+    this.rois = rois;
+    this.loadFailures = loadFailures;
+  }
+
+  /** Encodes a load failure for the accumulator: image id, reason, detail. */
+  public static String failureKey(String imageId, String reason, String detail) {
+    return imageId + '\u0001' + reason + '\u0001' + detail;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> input) {
+    MapLoader loader = new MapLoader();
+    TaskContext ctx = TaskContext.get();
+    if (ctx != null) {
+      ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
+    }
+    return new Rows(input, loader, settings.value());
+  }
+
+  private final class Rows implements Iterator<Row> {
+    private final Iterator<Row> input;
+    private final MapLoader loader;
+    private final OpSettings s;
+    private final RoiComputer computer;
+    private final VectorEncoder encoder;
+    private final int rowLength;
+    private final float[] buffer;
+    private final int[] levelIndex;
+
+    private String imageId;
+    private List<Row> imageRois;
+    private float[] boxes;
+    private String[] levelNames;
+    private int next;        // next RoI of the image to hand out
+    private int batchStart;  // first RoI held in the buffer
+    private int batchCount;  // RoIs held in the buffer
+
+    Rows(Iterator<Row> input, MapLoader loader, OpSettings s) {
+      this.input = input;
+      this.loader = loader;
+      this.s = s;
+      this.computer = new RoiComputer(s);
+      this.encoder = new VectorEncoder(s.vectorFormat(), s.precision());
+      this.rowLength = s.rowLength();
+      this.buffer = new float[s.batchRois() * rowLength];
+      this.levelIndex = new int[s.batchRois()];
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (imageRois == null || next >= imageRois.size()) {
+        if (!input.hasNext()) {
+          loader.close();
+          return false;
+        }
+        startImage(input.next());
+      }
+      return true;
+    }
+
+    private void startImage(Row work) {
+      imageRois = null;
+      String id = WorkRow.imageId(work);
+      List<Row> roiRows = WorkRow.rois(work);
+      ImagePlan.Decision d = ImagePlan.decide(id, WorkRow.maps(work), s);
+      if (!d.ok() || roiRows.isEmpty()) {
+        return;
+      }
+      FeatureMap[] maps = new FeatureMap[d.maps().size()];
+      try {
+        for (int i = 0; i < maps.length; i++) {
+          maps[i] = loader.load(d.maps().get(i));
+        }
+      } catch (MapLoadException e) {
+        loadFailures.add(failureKey(id, e.reason().name(), e.getMessage()));
+        return;
+      }
+      computer.setImage(maps, d.maps());
+      levelNames = new String[d.maps().size()];
+      for (int i = 0; i < levelNames.length; i++) {
+        MapEntry m = d.maps().get(i);
+        levelNames[i] = m.level().isEmpty() ? null : m.level();
+      }
+      imageId = id;
+      imageRois = roiRows;
+      boxes = WorkRow.boxes(roiRows);
+      next = 0;
+      batchStart = 0;
+      batchCount = 0;
+      images.add(1);
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      if (next >= batchStart + batchCount) {
+        batchStart = next;
+        batchCount = Math.min(s.batchRois(), imageRois.size() - next);
+        computer.compute(boxes, batchStart, batchCount, buffer, levelIndex);
+      }
+      int k = next - batchStart;
+      String level;
+      if (levelNames.length == 1) {
+        level = levelNames[0];
+      } else {
+        level = levelIndex[k] >= 0 ? levelNames[levelIndex[k]] : null;
+      }
+      Row out = OutputRows.feature(imageId, imageRois.get(next), level,
+          encoder.encode(buffer, k * rowLength, rowLength));
+      next++;
+      rois.add(1);
+      return out;
+    }
+  }
+}
