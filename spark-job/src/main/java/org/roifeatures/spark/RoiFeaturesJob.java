@@ -71,7 +71,7 @@ public final class RoiFeaturesJob {
 
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
     Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
-        Proposals.detectFormat(proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
+        Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
             "parquet", "csv", "json"))).persist(StorageLevel.MEMORY_AND_DISK());
 
     Dataset<Row> rois = proposals.filter(col("reason").isNull())

@@ -226,8 +226,8 @@ public final class MapIndex {
     return spark.createDataset(files, Encoders.STRING()).repartition(parallelism);
   }
 
-  /** All files under {@code path} (or the file itself), skipping hidden and _-prefixed names. */
-  static List<String> listFiles(SparkSession spark, String path) throws IOException {
+  /** Data files at {@code path} (a file, or a directory walked recursively), hidden files skipped. */
+  public static List<String> listFiles(SparkSession spark, String path) throws IOException {
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
     FileStatus status = fs.getFileStatus(p);

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,18 +35,45 @@ public final class Proposals {
 
   private Proposals() {}
 
-  public static String detectFormat(String path, String format) {
+  /**
+   * Resolves {@code auto}: from the path's extension, else from the extension of the files in the
+   * directory (Spark writes {@code part-*.csv}, {@code part-*.json}, {@code part-*.parquet}).
+   */
+  public static String detectFormat(SparkSession spark, String path, String format) {
     if (!format.equals("auto")) {
       return format;
     }
-    String p = path.toLowerCase(Locale.ROOT);
+    String byName = formatOf(path);
+    if (byName != null) {
+      return byName;
+    }
+    try {
+      for (String f : MapIndex.listFiles(spark, path)) {
+        String byFile = formatOf(f);
+        if (byFile != null) {
+          return byFile;
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list proposals at " + path + ": " + e.getMessage(), e);
+    }
+    throw new IllegalArgumentException("cannot tell the format of proposals at " + path
+        + " (no .parquet, .csv or .json files); set proposals.format to parquet, csv or json");
+  }
+
+  /** The format a file name's extension implies, or null. */
+  private static String formatOf(String name) {
+    String p = name.toLowerCase(Locale.ROOT);
     if (p.endsWith(".csv") || p.endsWith(".csv.gz")) {
       return "csv";
     }
-    if (p.endsWith(".json") || p.endsWith(".jsonl") || p.endsWith(".ndjson")) {
+    if (p.endsWith(".json") || p.endsWith(".jsonl") || p.endsWith(".ndjson") || p.endsWith(".json.gz")) {
       return "json";
     }
-    return "parquet";
+    if (p.endsWith(".parquet")) {
+      return "parquet";
+    }
+    return null;
   }
 
   /** Reads and validates; see the class comment for the columns. */

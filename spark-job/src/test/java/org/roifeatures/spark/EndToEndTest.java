@@ -1,0 +1,256 @@
+package org.roifeatures.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.ops.MultiScaleRoiAlign;
+import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.ops.PsRoiAlign;
+import org.roifeatures.ops.RoiAlign;
+import org.roifeatures.ops.RoiAlignParams;
+import org.roifeatures.ops.RoiPool;
+import org.roifeatures.ops.RoiPoolParams;
+import org.roifeatures.spark.io.NpyArrays;
+import org.roifeatures.spark.sample.SampleGenerator;
+import org.roifeatures.spark.task.HalfFloats;
+
+/**
+ * The job on the built-in sample data in every input format: every output vector equals what core-ops
+ * computes directly for that box and map (bit for bit), nothing is lost or duplicated, and the output
+ * describes itself.
+ */
+class EndToEndTest extends SparkTestBase {
+
+  private static Path data;
+  private static SampleGenerator.Spec spec;
+  private static long proposals;
+  /** image → level → map, read straight from the .npy files (independent of the job's readers). */
+  private static final Map<String, Map<String, FeatureMap>> MAPS = new HashMap<>();
+
+  @BeforeAll
+  static void generate() throws Exception {
+    data = tempDir("e2e");
+    spec = new SampleGenerator.Spec(5, 3, 8, 4, 30, 384, 512, 11);
+    proposals = SampleGenerator.generate(spark, data, spec);
+    for (int i = 0; i < spec.images(); i++) {
+      String id = String.format("img_%04d", i);
+      for (String level : spec.levelNames()) {
+        try (InputStream in = Files.newInputStream(data.resolve("maps_npy").resolve(id)
+            .resolve(level + ".npy"))) {
+          NpyArrays.FloatArray a = NpyArrays.read(in);
+          MAPS.computeIfAbsent(id, k -> new HashMap<>()).put(level, FeatureMap.chw(a.data(),
+              (int) a.shape()[0], (int) a.shape()[1], (int) a.shape()[2]));
+        }
+      }
+    }
+  }
+
+  @AfterAll
+  static void cleanup() throws Exception {
+    deleteTree(data);
+  }
+
+  private static String out(String name) {
+    return data.resolve("out").resolve(name).toString();
+  }
+
+  @ParameterizedTest(name = "multiscale_roi_align from {0} maps")
+  @ValueSource(strings = {"parquet", "arrow", "npy"})
+  void multiScaleEqualsCoreOpsInEveryInputFormat(String format) throws Exception {
+    String output = out("ms_" + format);
+    JobSummary s = runJob(JobOptions.MAPS_PATH, data.resolve("maps_" + format).toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.OP, "multiscale_roi_align", JobOptions.SAMPLING_RATIO, "2",
+        JobOptions.ALIGNED, "false", JobOptions.OUTPUT_PATH, output);
+    assertEquals(proposals, s.proposals());
+    assertEquals(0, s.rejected(), s.rejectsByReason().toString());
+    assertEquals(spec.images(), s.imagesPooled());
+
+    Dataset<Row> df = spark.read().parquet(output);
+    List<Row> rows = df.collectAsList();
+    assertEquals(proposals - s.rejected(), rows.size());
+    assertEquals(proposals, s.roisWritten());
+    assertNoDuplicateKeys(rows);
+    String[] levels = spec.levelNames();
+    double[] scales = new double[levels.length];
+    for (int l = 0; l < levels.length; l++) {
+      scales[l] = 1.0 / spec.stride(l);
+    }
+    MultiScaleRoiAlign op = MultiScaleRoiAlign.torchvision(scales, RoiAlignParams.of(7, 7, 1, 2, false));
+    Set<String> levelsSeen = new HashSet<>();
+    for (Row r : rows) {
+      FeatureMap[] maps = new FeatureMap[levels.length];
+      for (int l = 0; l < levels.length; l++) {
+        maps[l] = MAPS.get(r.<String>getAs("image_id")).get(levels[l]);
+      }
+      float[] box = box(r);
+      float[] want = new float[op.rowLength(spec.channels())];
+      int[] level = new int[1];
+      op.forward(maps, box, 0, 1, want, 0, level, 0);
+      assertArrayEquals(want, floats(r.getAs("features")), "row " + r.getAs("image_id") + "/"
+          + r.getAs("roi_id"));
+      assertEquals(level[0] < 0 ? null : levels[level[0]], r.getAs("level"));
+      levelsSeen.add(r.getAs("level"));
+    }
+    assertTrue(levelsSeen.size() >= 2, "sample boxes should span levels, saw " + levelsSeen);
+    assertDescribed(df, output, "multiscale_roi_align", spec.channels() * 49);
+  }
+
+  @Test
+  void singleLevelOpsEqualCoreOps() {
+    String alignOut = out("align_p3");
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_csv").toString(),
+        JobOptions.OP, "roi_align", JobOptions.LEVEL, "p3", JobOptions.MODE, "max",
+        JobOptions.POOLED_HEIGHT, "5", JobOptions.POOLED_WIDTH, "3", JobOptions.OUTPUT_PATH, alignOut);
+    RoiAlignParams align = new RoiAlignParams(5, 3, 1.0 / 8, 0, true, PoolingMode.MAX);
+    for (Row r : spark.read().parquet(alignOut).collectAsList()) {
+      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p3");
+      assertArrayEquals(RoiAlign.forward(m, box(r), align), floats(r.getAs("features")));
+      assertEquals("p3", r.getAs("level"));
+    }
+    String poolOut = out("pool_p4");
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_arrow").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_json").toString(),
+        JobOptions.OP, "roi_pool", JobOptions.LEVEL, "p4", JobOptions.OUTPUT_PATH, poolOut);
+    RoiPoolParams pool = new RoiPoolParams(7, 7, 1.0 / 16);
+    List<Row> poolRows = spark.read().parquet(poolOut).collectAsList();
+    assertEquals(proposals, poolRows.size());
+    for (Row r : poolRows) {
+      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p4");
+      assertArrayEquals(RoiPool.forward(m, box(r), pool), floats(r.getAs("features")));
+    }
+    String psOut = out("ps_p3");
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_npy").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.OP, "ps_roi_align", JobOptions.LEVEL, "p3", JobOptions.POOLED_HEIGHT, "2",
+        JobOptions.POOLED_WIDTH, "2", JobOptions.OUTPUT_PATH, psOut);
+    RoiAlignParams ps = RoiAlignParams.of(2, 2, 1.0 / 8, 0, true);
+    for (Row r : spark.read().parquet(psOut).collectAsList()) {
+      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p3");
+      assertArrayEquals(PsRoiAlign.forward(m, box(r), ps), floats(r.getAs("features")));
+    }
+  }
+
+  @Test
+  void vectorFormatsAndPrecisionsCarryTheSameValues() {
+    String base = out("fmt_binary");
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.LEVEL, "p4", JobOptions.OUTPUT_PATH, base);
+    Map<String, float[]> want = new HashMap<>();
+    for (Row r : spark.read().parquet(base).collectAsList()) {
+      want.put(key(r), floats(r.getAs("features")));
+    }
+    for (String fmt : List.of("array", "vector")) {
+      String o = out("fmt_" + fmt);
+      runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+          JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+          JobOptions.LEVEL, "p4", JobOptions.VECTOR_FORMAT, fmt, JobOptions.OUTPUT_PATH, o);
+      List<Row> rows = spark.read().parquet(o).collectAsList();
+      assertEquals(want.size(), rows.size());
+      for (Row r : rows) {
+        float[] got = Inspect.decode(r.getAs("features"), Map.of());
+        assertArrayEquals(want.get(key(r)), got, fmt);
+      }
+    }
+    for (String precision : List.of("float16", "bfloat16")) {
+      String o = out("prec_" + precision);
+      runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+          JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+          JobOptions.LEVEL, "p4", JobOptions.PRECISION, precision, JobOptions.OUTPUT_PATH, o);
+      Dataset<Row> df = spark.read().parquet(o);
+      Map<String, String> meta = Inspect.vectorMetadata(df);
+      assertEquals(precision, meta.get("roi_features.dtype"));
+      for (Row r : df.collectAsList()) {
+        byte[] b = r.getAs("features");
+        float[] w = want.get(key(r));
+        assertEquals(w.length * 2, b.length);
+        float[] got = Inspect.decode(b, meta);
+        for (int i = 0; i < w.length; i++) {
+          float expect = precision.equals("float16")
+              ? HalfFloats.fromFloat16(HalfFloats.toFloat16(w[i]))
+              : HalfFloats.fromBfloat16(HalfFloats.toBfloat16(w[i]));
+          assertEquals(expect, got[i]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesToOverwriteByDefault() {
+    String o = out("twice");
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.LEVEL, "p5", JobOptions.OUTPUT_PATH, o);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> runJob(JobOptions.MAPS_PATH,
+            data.resolve("maps_parquet").toString(), JobOptions.PROPOSALS_PATH,
+            data.resolve("proposals_parquet").toString(), JobOptions.LEVEL, "p5",
+            JobOptions.OUTPUT_PATH, o));
+    assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+    JobSummary again = runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.LEVEL, "p5", JobOptions.OUTPUT_PATH, o, JobOptions.SAVE_MODE, "overwrite");
+    assertEquals(proposals, spark.read().parquet(o).count());
+    assertEquals(proposals, again.roisWritten());
+  }
+
+  static String key(Row r) {
+    return r.getAs("image_id") + "/" + r.getAs("roi_id");
+  }
+
+  static float[] box(Row r) {
+    return new float[] {(float) r.<Double>getAs("x1").doubleValue(), (float) r.<Double>getAs("y1").doubleValue(),
+        (float) r.<Double>getAs("x2").doubleValue(), (float) r.<Double>getAs("y2").doubleValue()};
+  }
+
+  static float[] floats(byte[] b) {
+    return Inspect.decode(b, Map.of());
+  }
+
+  static void assertNoDuplicateKeys(List<Row> rows) {
+    Set<String> seen = new HashSet<>();
+    for (Row r : rows) {
+      assertTrue(seen.add(key(r)), "duplicate " + key(r));
+    }
+  }
+
+  static void assertDescribed(Dataset<Row> df, String output, String op, int length) throws Exception {
+    List<String> names = List.of(df.columns());
+    assertEquals(List.of("image_id", "roi_id", "x1", "y1", "x2", "y2", "score", "label", "level",
+        "features"), names);
+    StructField f = df.schema().apply("features");
+    assertEquals("binary", f.dataType().typeName());
+    Map<String, String> meta = Inspect.vectorMetadata(df);
+    assertEquals(op, meta.get("roi_features.op"));
+    assertEquals(Integer.toString(length), meta.get("roi_features.vector_length"));
+    assertEquals("float32", meta.get("roi_features.dtype"));
+    assertEquals("little", meta.get("roi_features.byte_order"));
+    assertFalse(meta.get("roi_features.numpy").isEmpty());
+    @SuppressWarnings("unchecked")
+    Map<String, String> sidecar = new ObjectMapper().readValue(
+        Path.of(output, OutputMetadata.SIDECAR).toFile(), Map.class);
+    assertEquals(meta, sidecar);
+  }
+}
