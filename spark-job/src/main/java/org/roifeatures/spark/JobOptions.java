@@ -40,6 +40,9 @@ public final class JobOptions {
   public static final String PARTITIONS = "partitions";
   public static final String FAIL_ON_REJECTS = "fail.on.rejects";
   public static final String BATCH_ROIS = "batch.rois";
+  public static final String TESTING_FAIL_PARTITIONS = "testing.fail.partitions";
+  public static final String TESTING_FAIL_AFTER_ROWS = "testing.fail.after.rows";
+  public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
 
   static final List<Option> ALL = List.of(
       new Option(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
@@ -66,7 +69,10 @@ public final class JobOptions {
       new Option(PARTITION_BY, "", "optional output partition column: level | label (empty: none)"),
       new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
       new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
-      new Option(BATCH_ROIS, "64", "RoIs pooled per kernel call; bounds the task's output buffer"));
+      new Option(BATCH_ROIS, "64", "RoIs pooled per kernel call; bounds the task's output buffer"),
+      new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
+      new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
+      new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"));
 
   private JobOptions() {}
 

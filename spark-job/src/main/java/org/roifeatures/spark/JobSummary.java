@@ -13,7 +13,15 @@ import java.util.TreeMap;
  */
 public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     Map<String, Long> rejectsByReason, String outputPath, String rejectsPath, double seconds,
-    String settings) {
+    String settings, Timing timing) {
+
+  /**
+   * Where the time went. {@code featurePassSeconds} is the wall time of the features write (join
+   * input, maps read, pooling, encoding, Parquet); the others are task-seconds summed over all tasks
+   * inside it, so with N cores they can add up to N times the wall time.
+   */
+  public record Timing(double featurePassSeconds, double readTaskSeconds, double poolTaskSeconds,
+      double encodeTaskSeconds) {}
 
   public long rejected() {
     return rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -33,6 +41,12 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     }
     s.append(String.format("  %-28s %.1f s (%,.0f RoIs/s)%n", "time", seconds,
         seconds > 0 ? roisWritten / seconds : 0.0));
+    if (timing != null) {
+      s.append(String.format("  %-28s %.1f s wall%n", "features pass", timing.featurePassSeconds()));
+      s.append(String.format("    %-26s read maps %.1f, pool %.1f, encode %.1f (rest: input, "
+          + "Parquet write)%n", "task-seconds in it", timing.readTaskSeconds(),
+          timing.poolTaskSeconds(), timing.encodeTaskSeconds()));
+    }
     s.append(String.format("  %-28s %s%n", "features written to", outputPath));
     s.append(String.format("  %-28s %s%n", "rejects written to", rejectsPath));
     return s.toString();

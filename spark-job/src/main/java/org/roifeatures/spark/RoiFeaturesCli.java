@@ -26,6 +26,7 @@ public final class RoiFeaturesCli {
       "  generate-sample  write a synthetic data set in every input format",
       "  demo             generate-sample (if absent) + run on it, in local mode unless --master given",
       "  inspect PATH     show an output's schema, vector metadata, row count and a few rows",
+      "  bench            time the job per output format against a plain Parquet writer",
       "  help             this text",
       "",
       "common options:",
@@ -44,7 +45,18 @@ public final class RoiFeaturesCli {
       "  --min-rois N --max-rois N   proposals per image (default 300..1000)",
       "  --image-size HxW       image size in pixels (default 384x512)",
       "  --seed N               random seed (default 7)",
-      "  --format F             demo: which map format to run on: parquet | arrow | npy (default parquet)");
+      "  --format F             demo: which map format to run on: parquet | arrow | npy (default parquet)",
+      "",
+      "bench options:",
+      "  --out DIR              data and outputs (default target/bench-data)",
+      "  --images N --rois N --channels N   data set (default 20 x 1000, 256 channels)",
+      "  --level-counts 1,4     FPN level counts to run (1: roi_align on p3, n>1: multiscale)",
+      "  --formats F/P,...      vector format/precision pairs (default: binary/float32,",
+      "                         binary/float16, binary/bfloat16, array/float32, vector/float32)",
+      "",
+      "inspect options:",
+      "  --rows N               rows to print (default 3)",
+      "  --export-npy DIR       also export rows to .npy files");
 
   private RoiFeaturesCli() {}
 
@@ -91,6 +103,12 @@ public final class RoiFeaturesCli {
         }
         case "demo" -> {
           return demo(a, out);
+        }
+        case "bench" -> {
+          try (SparkSession spark = session(a)) {
+            JobBenchmark.run(spark, a.sample, out);
+          }
+          return 0;
         }
         case "inspect" -> {
           if (a.positional.isEmpty()) {
@@ -196,7 +214,8 @@ public final class RoiFeaturesCli {
     String master;
 
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
-        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy");
+        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "rois",
+        "formats", "level-counts");
 
     static Args parse(String[] args, int from) {
       Args a = new Args();

@@ -32,6 +32,8 @@ import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.task.FeatureTask;
 import org.roifeatures.spark.task.OutputRows;
 import org.roifeatures.spark.task.RejectTask;
+import org.roifeatures.spark.task.FaultInjector;
+import org.roifeatures.spark.task.TaskClock;
 
 /**
  * The pipeline: index the maps (small rows, no data) → read and validate proposals → group both by
@@ -96,6 +98,9 @@ public final class RoiFeaturesJob {
     LongAccumulator written = spark.sparkContext().longAccumulator("roi-features rois");
     CollectionAccumulator<String> failures =
         spark.sparkContext().collectionAccumulator("roi-features map failures");
+    TaskClock clock = new TaskClock(spark.sparkContext());
+    ProgressListener progress = new ProgressListener(images, written, 10_000);
+    spark.sparkContext().addSparkListener(progress);
 
     Map<String, Double> levelScales = new LinkedHashMap<>();
     for (String level : settings.levels()) {
@@ -103,13 +108,18 @@ public final class RoiFeaturesJob {
     }
     Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
     Dataset<Row> features = typedWork.mapPartitions(
-        new FeatureTask(bSettings, images, written, failures),
+        new FeatureTask(bSettings, images, written, failures, clock,
+            FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
+                cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
+                cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS))),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
             OutputMetadata.asFieldMetadata(description))));
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
+    long writeStart = System.nanoTime();
     write(features, cfg, saveMode).parquet(outputPath);
+    double featureSeconds = (System.nanoTime() - writeStart) / 1e9;
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
     } catch (IOException e) {
@@ -140,9 +150,12 @@ public final class RoiFeaturesJob {
     proposals.unpersist();
     work.unpersist();
     bFailed.destroy();
+    spark.sparkContext().removeSparkListener(progress);
     double seconds = (System.nanoTime() - start) / 1e9;
     JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
-        outputPath, rejectsPath, seconds, settings.toString());
+        outputPath, rejectsPath, seconds, settings.toString(),
+        new JobSummary.Timing(featureSeconds, clock.readSeconds(), clock.poolSeconds(),
+            clock.encodeSeconds()));
     if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
       throw new RejectsFoundException(summary);
     }

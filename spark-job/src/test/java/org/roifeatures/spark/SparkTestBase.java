@@ -24,8 +24,18 @@ public abstract class SparkTestBase {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder()
-        .master("local[2]")
+    spark = session("local[2]");
+  }
+
+  /** Replaces the class's session by one on {@code master}, e.g. {@code local[2,3]} (3 attempts). */
+  protected static void restartSpark(String master) {
+    stopSpark();
+    spark = session(master);
+  }
+
+  private static SparkSession session(String master) {
+    SparkSession s = SparkSession.builder()
+        .master(master)
         .appName("roi-features-test")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
@@ -35,7 +45,8 @@ public abstract class SparkTestBase {
         .config("spark.kryo.registrationRequired", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    s.sparkContext().setLogLevel("WARN");
+    return s;
   }
 
   @AfterAll

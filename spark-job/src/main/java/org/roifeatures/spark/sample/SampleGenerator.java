@@ -81,8 +81,17 @@ public final class SampleGenerator {
 
   private SampleGenerator() {}
 
-  /** Writes the data set under {@code out} and returns the number of proposals. */
+  /** Writes the data set under {@code out} in every format and returns the number of proposals. */
   public static long generate(SparkSession spark, Path out, Spec spec) throws IOException {
+    return generate(spark, out, spec, true);
+  }
+
+  /**
+   * Writes the data set under {@code out} and returns the number of proposals; with
+   * {@code allFormats = false} only Parquet maps and proposals (for benchmarks).
+   */
+  public static long generate(SparkSession spark, Path out, Spec spec, boolean allFormats)
+      throws IOException {
     Files.createDirectories(out);
     Random rnd = new Random(spec.seed());
     String[] levels = spec.levelNames();
@@ -110,17 +119,21 @@ public final class SampleGenerator {
           float[] map = featureMap(rnd, spec.channels(), h, w);
           byte[] blob = FloatBlobs.encode(map, 0, map.length);
           mapRows.add(RowFactory.create(id, levels[l], spec.channels(), h, w, 1.0 / stride, blob));
-          arrowBatch.add(new ArrowMapFiles.MapRecord(id, levels[l], spec.channels(), h, w,
-              1.0 / stride, blob));
-          try (OutputStream os = Files.newOutputStream(npyRoot.resolve(id).resolve(levels[l] + ".npy"))) {
-            NpyArrays.write(os, new long[] {spec.channels(), h, w}, map);
+          if (allFormats) {
+            arrowBatch.add(new ArrowMapFiles.MapRecord(id, levels[l], spec.channels(), h, w,
+                1.0 / stride, blob));
+            try (OutputStream os = Files.newOutputStream(
+                npyRoot.resolve(id).resolve(levels[l] + ".npy"))) {
+              NpyArrays.write(os, new long[] {spec.channels(), h, w}, map);
+            }
           }
         }
         int n = spec.minRois() + rnd.nextInt(spec.maxRois() - spec.minRois() + 1);
         for (int k = 0; k < n; k++) {
           proposalRows.add(proposal(rnd, id, spec.imageHeight(), spec.imageWidth()));
         }
-        if (arrowBatch.size() >= 8 * levels.length || i == spec.images() - 1) {
+        if (!arrowBatch.isEmpty() && (arrowBatch.size() >= 8 * levels.length
+            || i == spec.images() - 1)) {
           try (OutputStream os = Files.newOutputStream(
               arrowRoot.resolve(String.format("maps-%03d.arrow", arrowFile++)))) {
             ArrowMapFiles.write(os, arrowBatch, levels.length, allocator);
@@ -128,7 +141,9 @@ public final class SampleGenerator {
           arrowBatch.clear();
         }
         if (mapRows.size() >= 16 * levels.length || i == spec.images() - 1) {
+          // Maps are large random-ish binaries: dictionary encoding only costs time and memory.
           spark.createDataFrame(mapRows, MAP_SCHEMA).coalesce(1).write().mode(SaveMode.Append)
+              .option("parquet.enable.dictionary", "false")
               .parquet(out.resolve("maps_parquet").toString());
           mapRows.clear();
         }
@@ -136,9 +151,11 @@ public final class SampleGenerator {
     }
     var proposals = spark.createDataFrame(proposalRows, PROPOSAL_SCHEMA).coalesce(1);
     proposals.write().mode(SaveMode.Overwrite).parquet(out.resolve("proposals_parquet").toString());
-    proposals.write().mode(SaveMode.Overwrite).option("header", "true")
-        .csv(out.resolve("proposals_csv").toString());
-    proposals.write().mode(SaveMode.Overwrite).json(out.resolve("proposals_json").toString());
+    if (allFormats) {
+      proposals.write().mode(SaveMode.Overwrite).option("header", "true")
+          .csv(out.resolve("proposals_csv").toString());
+      proposals.write().mode(SaveMode.Overwrite).json(out.resolve("proposals_json").toString());
+    }
     return proposalRows.size();
   }
 

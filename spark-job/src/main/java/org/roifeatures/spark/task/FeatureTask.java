@@ -30,13 +30,17 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
   private final LongAccumulator images;
   private final LongAccumulator rois;
   private final CollectionAccumulator<String> loadFailures;
+  private final TaskClock clock;
+  private final FaultInjector faults;
 
   public FeatureTask(Broadcast<OpSettings> settings, LongAccumulator images, LongAccumulator rois,
-      CollectionAccumulator<String> loadFailures) {
+      CollectionAccumulator<String> loadFailures, TaskClock clock, FaultInjector faults) {
+    this.faults = faults;
     this.settings = settings;
     this.images = images;
     this.rois = rois;
     this.loadFailures = loadFailures;
+    this.clock = clock;
   }
 
   /** Encodes a load failure for the accumulator: image id, reason, detail. */
@@ -71,6 +75,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private int next;        // next RoI of the image to hand out
     private int batchStart;  // first RoI held in the buffer
     private int batchCount;  // RoIs held in the buffer
+    private long emitted;    // rows handed out by this task
 
     Rows(Iterator<Row> input, MapLoader loader, OpSettings s) {
       this.input = input;
@@ -104,6 +109,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
         return;
       }
       FeatureMap[] maps = new FeatureMap[d.maps().size()];
+      long t0 = System.nanoTime();
       try {
         for (int i = 0; i < maps.length; i++) {
           maps[i] = loader.load(d.maps().get(i));
@@ -111,6 +117,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       } catch (MapLoadException e) {
         loadFailures.add(failureKey(id, e.reason().name(), e.getMessage()));
         return;
+      } finally {
+        clock.addRead(System.nanoTime() - t0);
       }
       computer.setImage(maps, d.maps());
       levelNames = new String[d.maps().size()];
@@ -132,10 +140,13 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
+      faults.check(emitted);
       if (next >= batchStart + batchCount) {
         batchStart = next;
         batchCount = Math.min(s.batchRois(), imageRois.size() - next);
+        long t0 = System.nanoTime();
         computer.compute(boxes, batchStart, batchCount, buffer, levelIndex);
+        clock.addPool(System.nanoTime() - t0);
       }
       int k = next - batchStart;
       String level;
@@ -144,9 +155,12 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       } else {
         level = levelIndex[k] >= 0 ? levelNames[levelIndex[k]] : null;
       }
-      Row out = OutputRows.feature(imageId, imageRois.get(next), level,
-          encoder.encode(buffer, k * rowLength, rowLength));
+      long t0 = System.nanoTime();
+      Object vector = encoder.encode(buffer, k * rowLength, rowLength);
+      clock.addEncode(System.nanoTime() - t0);
+      Row out = OutputRows.feature(imageId, imageRois.get(next), level, vector);
       next++;
+      emitted++;
       rois.add(1);
       return out;
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -58,33 +59,54 @@ final class SparkSubmitLauncher {
    */
   static Result submit(List<String> jvmArgs, List<String> submitArgs, List<String> appArgs,
       Path log, long timeoutSeconds) throws IOException, InterruptedException {
-    String classpath = Files.readString(projectRoot().resolve("spark-job/target/spark-classpath.txt"))
-        .trim();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(javaOpts());
-    cmd.addAll(jvmArgs);
-    cmd.add("-Dlog4j2.configurationFile=" + projectRoot().resolve("conf/log4j2.properties"));
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add("org.apache.spark.deploy.SparkSubmit");
+    List<String> cmd = javaCommand(jvmArgs, "org.apache.spark.deploy.SparkSubmit");
     cmd.addAll(submitArgs);
     cmd.add("--class");
     cmd.add("org.roifeatures.spark.RoiFeaturesCli");
     cmd.add(fatJar().toString());
     cmd.addAll(appArgs);
-    Files.createDirectories(log.getParent());
-    Files.writeString(log, String.join(" ", cmd) + "\n");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.environment().remove("SPARK_HOME");
-    Process p = pb.start();
+    Process p = start(cmd, log, Map.of());
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
+      killTree(p);
       throw new IllegalStateException("spark-submit did not finish in " + timeoutSeconds + " s; log "
           + log + ":\n" + tail(log));
     }
     return new Result(p.exitValue(), Files.readString(log));
+  }
+
+  /** {@code java <opts> <jvmArgs> -cp <Spark's jars> mainClass}, ready for arguments. */
+  static List<String> javaCommand(List<String> jvmArgs, String mainClass) throws IOException {
+    String classpath = Files.readString(projectRoot().resolve("spark-job/target/spark-classpath.txt"))
+        .trim();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(javaOpts());
+    // The project's logging config first, so that jvmArgs can override it.
+    cmd.add("-Dlog4j2.configurationFile=" + projectRoot().resolve("conf/log4j2.properties"));
+    cmd.addAll(jvmArgs);
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(mainClass);
+    return cmd;
+  }
+
+  /** Starts {@code cmd} with its output appended to {@code log} (first line: the command). */
+  static Process start(List<String> cmd, Path log, Map<String, String> env) throws IOException {
+    Files.createDirectories(log.getParent());
+    Files.writeString(log, String.join(" ", cmd).replaceAll("-cp \\S+", "-cp <spark classpath>")
+        + "\n");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().remove("SPARK_HOME");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** Kills a process and everything it started (a worker's executors, for instance). */
+  static void killTree(Process p) throws InterruptedException {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    p.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** The last lines of a log, for assertion messages. */

@@ -1,0 +1,140 @@
+package org.roifeatures.spark;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.ContentSummary;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.roifeatures.spark.sample.SampleGenerator;
+
+/**
+ * The job benchmark ({@code roi-features bench}): on generated sample data (N images × R RoIs, C
+ * channels, 7×7, one and four FPN levels), times the whole job per output format and precision, and a
+ * plain Spark job that writes the same number of same-length binary vectors without computing them —
+ * the ceiling a Parquet-bound job can reach. Prints one table row per run.
+ */
+public final class JobBenchmark {
+
+  /** One timed run. */
+  record Result(String name, long rows, double seconds, long bytes, JobSummary summary) {
+    double rowsPerSecond() {
+      return rows / seconds;
+    }
+  }
+
+  private JobBenchmark() {}
+
+  /** Runs everything and prints the table; {@code options} are the CLI's sample options. */
+  static List<Result> run(SparkSession spark, Map<String, String> options, PrintStream out)
+      throws IOException {
+    int images = Integer.parseInt(options.getOrDefault("images", "20"));
+    int rois = Integer.parseInt(options.getOrDefault("rois", "1000"));
+    int channels = Integer.parseInt(options.getOrDefault("channels", "256"));
+    Path dir = Path.of(options.getOrDefault("out", "target/bench-data"));
+    List<String> formats = List.of(options.getOrDefault("formats", "binary/float32,binary/float16,"
+        + "binary/bfloat16,array/float32,vector/float32").split(","));
+    List<Integer> levelCounts = new ArrayList<>();
+    for (String l : options.getOrDefault("level-counts", "1,4").split(",")) {
+      levelCounts.add(Integer.parseInt(l.trim()));
+    }
+    List<Result> results = new ArrayList<>();
+    out.printf("roi-features job benchmark: %d images x %d RoIs, %d channels, 7x7, master %s, "
+        + "kernels %s%n", images, rois, channels, spark.sparkContext().master(),
+        org.roifeatures.ops.RoiAlign.kernelName());
+    out.printf("%-34s %10s %9s %10s %9s %10s%n", "run", "RoIs", "seconds", "RoIs/s", "MB/s",
+        "file MB");
+    for (int levels : levelCounts) {
+      Path data = dir.resolve("data_" + levels + "level");
+      if (!Files.exists(data.resolve("proposals_parquet"))) {
+        SampleGenerator.generate(spark, data, new SampleGenerator.Spec(images, levels, channels, rois,
+            rois, 384, 512, 11), false);
+      }
+      String op = levels == 1 ? "roi_align" : "multiscale_roi_align";
+      for (String f : formats) {
+        String[] fp = f.trim().split("/");
+        String name = levels + " level " + op.replace("_roi_align", "") + " " + f.trim();
+        results.add(print(out, timeJob(spark, data, dir.resolve("out"), name, op, fp[0], fp[1])));
+      }
+      long n = results.get(results.size() - 1).rows();
+      results.add(print(out, timePlainWriter(spark, dir.resolve("out").resolve("plain"),
+          "plain writer, binary float32", n, channels * 49)));
+    }
+    return results;
+  }
+
+  private static Result print(PrintStream out, Result r) {
+    out.printf("%-34s %,10d %9.2f %,10.0f %9.1f %10.1f%n", r.name(), r.rows(), r.seconds(),
+        r.rowsPerSecond(), r.bytes() / 1e6 / r.seconds(), r.bytes() / 1e6);
+    if (r.summary() != null && r.summary().timing() != null) {
+      JobSummary.Timing t = r.summary().timing();
+      out.printf("    features pass %.2f s wall; task-seconds: read %.2f, pool %.2f, encode %.2f%n",
+          t.featurePassSeconds(), t.readTaskSeconds(), t.poolTaskSeconds(), t.encodeTaskSeconds());
+    }
+    return r;
+  }
+
+  static Result timeJob(SparkSession spark, Path data, Path outDir, String name, String op,
+      String format, String precision) throws IOException {
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString());
+    o.put(JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString());
+    o.put(JobOptions.OP, op);
+    o.put(JobOptions.SAMPLING_RATIO, "2");
+    o.put(JobOptions.VECTOR_FORMAT, format);
+    o.put(JobOptions.PRECISION, precision);
+    o.put(JobOptions.SAVE_MODE, "overwrite");
+    String path = outDir.resolve(name.replaceAll("[^A-Za-z0-9]+", "_")).toString();
+    o.put(JobOptions.OUTPUT_PATH, path);
+    long t0 = System.nanoTime();
+    JobSummary s = RoiFeaturesJob.run(spark, JobConfig.of(o));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Result(name, s.roisWritten(), seconds, bytes(spark, path), s);
+  }
+
+  /** Writes {@code rows} binary vectors of {@code floats} float32 values each: no reading, no pooling. */
+  static Result timePlainWriter(SparkSession spark, Path out, String name, long rows, int floats)
+      throws IOException {
+    StructType schema = new StructType().add("image_id", DataTypes.StringType, false)
+        .add("roi_id", DataTypes.LongType, false).add("features", DataTypes.BinaryType, false);
+    int partitions = spark.sparkContext().defaultParallelism();
+    long t0 = System.nanoTime();
+    spark.range(0, rows, 1, partitions).map((MapFunction<Long, Row>) i -> {
+      byte[] b = new byte[4 * floats];
+      int x = (int) (i * 0x9E3779B9L) | 1;
+      for (int k = 0; k < b.length; k += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        int bits = Float.floatToRawIntBits(Math.max(0f, (x & 0xffff) / 32768f - 1f));
+        b[k] = (byte) bits;
+        b[k + 1] = (byte) (bits >>> 8);
+        b[k + 2] = (byte) (bits >>> 16);
+        b[k + 3] = (byte) (bits >>> 24);
+      }
+      return RowFactory.create("img_" + (i / 1000), i, b);
+    }, Encoders.row(schema)).write().mode(SaveMode.Overwrite).option("compression", "snappy")
+        .parquet(out.toString());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Result(name, rows, seconds, bytes(spark, out.toString()), null);
+  }
+
+  private static long bytes(SparkSession spark, String path) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    ContentSummary cs = fs.getContentSummary(p);
+    return cs.getLength();
+  }
+}

@@ -1,0 +1,70 @@
+package org.roifeatures.spark.task;
+
+import java.io.Serializable;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.TaskContext;
+
+/**
+ * Test-only fault injection, off unless {@code testing.fail.partitions} is set: the first
+ * {@code testing.fail.attempts} attempts of each listed partition of the feature pass throw after
+ * emitting {@code testing.fail.after.rows} rows, mid-partition, as a crashing executor would. Used to
+ * prove that Spark's retry and output commit protocol leave exactly the expected rows, and that a
+ * job that fails for good leaves no output that looks complete.
+ */
+public final class FaultInjector implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Message of the injected exception, so tests can tell it from real failures. */
+  public static final String MESSAGE = "roi-features injected fault (testing.fail.partitions)";
+
+  private final int[] partitions;
+  private final long afterRows;
+  private final int attempts;
+
+  private FaultInjector(int[] partitions, long afterRows, int attempts) {
+    this.partitions = partitions;
+    this.afterRows = afterRows;
+    this.attempts = attempts;
+  }
+
+  /** The injector for {@code "0,2"}-style partition lists; an empty list injects nothing. */
+  public static FaultInjector parse(String partitionList, long afterRows, int attempts) {
+    Set<Integer> ids = new TreeSet<>();
+    for (String p : partitionList.split(",")) {
+      if (!p.isBlank()) {
+        try {
+          ids.add(Integer.parseInt(p.trim()));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("testing.fail.partitions must be partition ids like "
+              + "'0,2', got '" + partitionList + "'");
+        }
+      }
+    }
+    if (afterRows < 0) {
+      throw new IllegalArgumentException("testing.fail.after.rows must be >= 0, got " + afterRows);
+    }
+    if (attempts < 1) {
+      throw new IllegalArgumentException("testing.fail.attempts must be >= 1, got " + attempts);
+    }
+    return new FaultInjector(ids.stream().mapToInt(Integer::intValue).toArray(), afterRows, attempts);
+  }
+
+  /** Throws when this is an early attempt of a listed partition that has emitted enough rows. */
+  void check(long rowsEmitted) {
+    if (partitions.length == 0 || rowsEmitted != afterRows) {
+      return;
+    }
+    TaskContext ctx = TaskContext.get();
+    if (ctx == null || ctx.attemptNumber() >= attempts) {
+      return;
+    }
+    for (int p : partitions) {
+      if (p == ctx.partitionId()) {
+        throw new IllegalStateException(MESSAGE + ": partition " + p + " after " + rowsEmitted
+            + " rows, attempt " + ctx.attemptNumber());
+      }
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package org.roifeatures.spark.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.SparkTestBase;
+import org.roifeatures.spark.sample.SampleGenerator;
+
+/**
+ * A real Spark standalone cluster on loopback — one master and two workers started from Spark's own
+ * jars — running the fat jar submitted with {@code SparkSubmit --master spark://127.0.0.1:PORT}. Its
+ * output must equal the local-mode output row for row, which proves the closures and broadcasts
+ * serialise, every shipped class is registered with Kryo (registration is required), and nothing
+ * depends on driver-local state. Every process started here is stopped, also on failure.
+ */
+class StandaloneClusterIT extends SparkTestBase {
+
+  private static Path dir;
+  private static final List<Process> DAEMONS = new ArrayList<>();
+
+  @BeforeAll
+  static void dirs() throws Exception {
+    dir = tempDir("cluster");
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    try {
+      for (Process p : DAEMONS) {
+        SparkSubmitLauncher.killTree(p);
+      }
+      DAEMONS.clear();
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @Test
+  void clusterOutputEqualsLocalOutput() throws Exception {
+    Path data = dir.resolve("data");
+    SampleGenerator.generate(spark, data, new SampleGenerator.Spec(6, 3, 16, 10, 50, 320, 384, 21));
+    String local = dir.resolve("local").toString();
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_json").toString(),
+        JobOptions.OP, "multiscale_roi_align", JobOptions.OUTPUT_PATH, local);
+
+    int masterPort = freePort();
+    String master = "spark://127.0.0.1:" + masterPort;
+    Map<String, String> env = sparkHomeEnv();
+    // The daemons log at INFO: the test reads worker registration and executor launches from it.
+    Path daemonLog = dir.resolve("log4j2-daemons.properties");
+    Files.writeString(daemonLog, String.join("\n", "rootLogger.level = info",
+        "rootLogger.appenderRef.stdout.ref = console", "appender.console.type = Console",
+        "appender.console.name = console", "appender.console.layout.type = PatternLayout",
+        "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n"));
+    String daemonLogging = "-Dlog4j2.configurationFile=" + daemonLog;
+    DAEMONS.add(SparkSubmitLauncher.start(withArgs(
+        SparkSubmitLauncher.javaCommand(List.of("-Xmx512m", daemonLogging),
+            "org.apache.spark.deploy.master.Master"),
+        "--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", "0"),
+        SparkSubmitLauncher.logFile("cluster-master"), env));
+    for (int w = 0; w < 2; w++) {
+      Path workDir = dir.resolve("worker" + w);
+      Files.createDirectories(workDir);
+      DAEMONS.add(SparkSubmitLauncher.start(withArgs(
+          SparkSubmitLauncher.javaCommand(List.of("-Xmx512m", daemonLogging),
+              "org.apache.spark.deploy.worker.Worker"),
+          "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0",
+          "--work-dir", workDir.toString(), master),
+          SparkSubmitLauncher.logFile("cluster-worker" + w), env));
+    }
+    awaitWorkers(2);
+
+    String clustered = dir.resolve("cluster").toString();
+    SparkSubmitLauncher.Result run = SparkSubmitLauncher.submit(List.of("-Xmx1g"),
+        SparkSubmitLauncher.list("--master", master, "--deploy-mode", "client",
+            "--properties-file", SparkSubmitLauncher.projectRoot().resolve("conf/spark-defaults.conf")
+                .toString(),
+            "--conf", "spark.kryo.registrationRequired=true", "--conf", "spark.ui.enabled=false",
+            "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+            "--executor-memory", "768m", "--total-executor-cores", "2",
+            "--conf", "spark.executor.cores=1", "--conf", "spark.sql.shuffle.partitions=4"),
+        SparkSubmitLauncher.list("run", "--maps.path", data.resolve("maps_parquet").toString(),
+            "--proposals.path", data.resolve("proposals_json").toString(),
+            "--op", "multiscale_roi_align", "--partitions", "4", "--output.path", clustered),
+        SparkSubmitLauncher.logFile("cluster-submit"), 900);
+    assertEquals(0, run.exitCode(), SparkSubmitLauncher.tail(SparkSubmitLauncher.logFile("cluster-submit")));
+    assertTrue(run.output().contains("RoIs written"), run.output());
+    assertTrue(executorsRan(), "executors were launched by the workers (see "
+        + SparkSubmitLauncher.logFile("cluster-worker0") + ")");
+
+    Map<String, Row> want = byKey(spark.read().parquet(local).collectAsList());
+    List<Row> got = spark.read().parquet(clustered).collectAsList();
+    assertEquals(want.size(), got.size());
+    for (Row r : got) {
+      Row w = want.get(key(r));
+      assertTrue(w != null, "unexpected row " + key(r));
+      assertArrayEquals((byte[]) w.getAs("features"), (byte[]) r.getAs("features"), key(r));
+      assertEquals(w.<String>getAs("level"), r.<String>getAs("level"), key(r));
+    }
+  }
+
+  private static List<String> withArgs(List<String> cmd, String... args) {
+    List<String> out = new ArrayList<>(cmd);
+    out.addAll(List.of(args));
+    return out;
+  }
+
+  /**
+   * Workers launch executors with Spark's launcher, which takes its class path from
+   * {@code $SPARK_HOME/jars}: build one from the jars of the local Maven repository.
+   */
+  private static Map<String, String> sparkHomeEnv() throws IOException {
+    Path home = dir.resolve("spark-home");
+    Path jars = home.resolve("jars");
+    Files.createDirectories(jars);
+    Files.createDirectories(home.resolve("conf"));
+    String cp = Files.readString(SparkSubmitLauncher.projectRoot()
+        .resolve("spark-job/target/spark-classpath.txt")).trim();
+    for (String jar : cp.split(java.io.File.pathSeparator)) {
+      Path src = Path.of(jar);
+      Path link = jars.resolve(src.getFileName());
+      if (!Files.exists(link)) {
+        Files.createSymbolicLink(link, src);
+      }
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("SPARK_HOME", home.toString());
+    env.put("SPARK_SCALA_VERSION", "2.13");
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    return env;
+  }
+
+  private static void awaitWorkers(int n) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      String log = Files.readString(SparkSubmitLauncher.logFile("cluster-master"));
+      int registered = log.split("Registering worker", -1).length - 1;
+      if (registered >= n) {
+        return;
+      }
+      for (Process p : DAEMONS) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException("a Spark daemon exited: "
+              + SparkSubmitLauncher.tail(SparkSubmitLauncher.logFile("cluster-master")));
+        }
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("workers did not register in 120 s:\n"
+        + SparkSubmitLauncher.tail(SparkSubmitLauncher.logFile("cluster-master")));
+  }
+
+  private static boolean executorsRan() throws IOException {
+    for (int w = 0; w < 2; w++) {
+      if (Files.readString(SparkSubmitLauncher.logFile("cluster-worker" + w))
+          .contains("launch executor")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Map<String, Row> byKey(List<Row> rows) {
+    Map<String, Row> m = new HashMap<>();
+    for (Row r : rows) {
+      m.put(key(r), r);
+    }
+    return m;
+  }
+
+  private static String key(Row r) {
+    return r.getAs("image_id") + "/" + r.getAs("roi_id");
+  }
+}
