@@ -70,7 +70,8 @@ final class RotatedSamplePlan {
       binStart = new int[bins + 1];
     }
     size = 0;
-    long total = (long) gridH * gridW * bins;
+    // In double: two saturated grids of 2^31 - 1 times the bins would overflow a long.
+    double total = (double) gridH * gridW * bins;
     boolean direct = total <= directLimit;
     Bounds bounds = direct ? null : bounds(height, width, cy, cx, cosT, sinT);
     for (int ph = 0; ph < pooledHeight; ph++) {
@@ -121,10 +122,11 @@ final class RotatedSamplePlan {
         xxHi = Math.max(xxHi, xx);
       }
     }
-    // A point that lands on the map in float32 has |yy|, |xx| below about |cx| + |cy| + H + W, and the
-    // float32 rotation is off by a few ulps of that; 2^-18 of it is a generous bound.
-    double margin = 1 + Math.scalb(Math.abs((double) cx) + Math.abs((double) cy) + height + width + 4,
-        -18);
+    // A point that lands on the map in float32 has |yy| + |xx| <= about 2D, D = |cx| + |cy| + H + W + 2,
+    // and the float32 rotation (two products, a sum, the translation) is off by at most ~4 ulps of D,
+    // i.e. 2^-22·D, which the inverse rotation stretches by at most 1.5. 2^-19·D + 1 is 5x that.
+    double margin = 1 + Math.scalb(Math.abs((double) cx) + Math.abs((double) cy) + height + width + 2,
+        -19);
     return new Bounds(yyLo - margin, yyHi + margin, xxLo - margin, xxHi + margin);
   }
 
@@ -144,16 +146,28 @@ final class RotatedSamplePlan {
     if (colFrom >= colTo) {
       return;
     }
+    // In huge grids many consecutive rows share one float yy ((iy + .5f) rounds to the same value), and
+    // their valid columns depend on yy alone: bisect once per distinct yy.
+    float lastYy = Float.NaN;
+    int from = 0;
+    int to = 0;
     for (int iy = rowFrom; iy < rowTo; iy++) {
       float yy = baseH + (iy + .5f) * binH / gridH;
+      if (Float.floatToRawIntBits(yy) == Float.floatToRawIntBits(lastYy)) {
+        for (int ix = from; ix < to; ix++) {
+          add(yy, baseW + (ix + .5f) * binW / gridW);
+        }
+        continue;
+      }
+      lastYy = yy;
       float yc = yy * cosT;
       float ys = yy * sinT;
       // Within the row, y = (yc - xx*sin) + cy and x = (ys + xx*cos) + cx are monotone in ix.
       IntToFloat y = ix -> (yc - (baseW + (ix + .5f) * binW / gridW) * sinT) + cy;
       IntToFloat x = ix -> (ys + (baseW + (ix + .5f) * binW / gridW) * cosT) + cx;
       int[] range = monotoneRange(colFrom, colTo, -sinT, y, height);
-      int from = range[0];
-      int to = range[1];
+      from = range[0];
+      to = range[1];
       range = monotoneRange(from, to, cosT, x, width);
       from = range[0];
       to = range[1];

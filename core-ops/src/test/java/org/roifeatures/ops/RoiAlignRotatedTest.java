@@ -229,7 +229,7 @@ class RoiAlignRotatedTest {
     FeatureMap map = randomMap(r, 4, 16, 16);
     RoiAlignParams p = RoiAlignRotated.params(7, 7, 0.25, 0);
     float[] boxes = {32, 32, 1e30f, 1e30f, 30, 0, 0, 3e38f, 3e38f, 45, 1e30f, -1e30f, 1e30f, 1e30f,
-        10, 32, 32, 1e6f, 1e6f, 1e20f, 32, 32, 0, 0, 0};
+        10, 32, 32, 1e6f, 1e6f, 1e20f, 32, 32, 0, 0, 0, -5e29f, 3e29f, 1e30f, 1.3e30f, -45};
     long t0 = System.nanoTime();
     float[] out = RoiAlignRotated.forward(map, boxes, p);
     assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "huge rotated boxes took too long");
