@@ -52,6 +52,12 @@ public final class Semantics {
    * mmdetection ≥ 2.0 {@code SingleRoIExtractor} (finest_scale 56) with mmcv {@code RoIAlign}
    * ({@code aligned=True}, {@code sampling_ratio=0}). Box width and height are {@code x2 − x1} and
    * {@code y2 − y1} without the "+1" of mmdetection 1.x.
+   *
+   * <p>Where mmcv's CPU {@code roi_align} differs and this library does not follow it: with
+   * {@code aligned=True} mmcv asserts on inverted boxes (here they pool to zeros, as in torchvision); its
+   * {@code max} starts from a sentinel −10000, so an empty sample grid yields −10000 and bins whose
+   * samples are all below −10000 are capped there (here: 0 for an empty grid, the true maximum
+   * otherwise).
    */
   public static final Semantics MMDET = new Semantics("mmdet", true, 0, PoolingMode.MAX,
       LevelMapper.Formula.MMDET, 56, 0, 1e-6);
