@@ -28,6 +28,8 @@ final class RotatedRoiAlignKernel {
       float roiH = boxes[bo + 3] * scale;
       // Degrees to radians in double (float * M_PI promotes), rounded once to float like the reference.
       float theta = (float) (boxes[bo + 4] * Math.PI / 180.0);
+      // The reference calls cos/sin on the float theta and keeps float results; the double cos of the
+      // same float, rounded once, is that value except in double-rounding ties (about 1 in 2^29).
       float cosT = (float) Math.cos(theta);
       float sinT = (float) Math.sin(theta);
       float binH = roiH / ph;

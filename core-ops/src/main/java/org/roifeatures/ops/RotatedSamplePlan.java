@@ -52,8 +52,9 @@ final class RotatedSamplePlan {
    * Plans one RoI. Positions are element offsets relative to a channel's first element, already
    * multiplied by {@code pixelStride}.
    *
-   * @param cy, cx     RoI centre on the map (after scale and the −0.5 shift)
-   * @param startH, startW  −roiH/2, −roiW/2
+   * <p>{@code cy, cx} are the RoI centre on the map (after scale and the −0.5 shift); {@code startH,
+   * startW} are −roiH/2 and −roiW/2; {@code directLimit} is the sample count above which the pruned
+   * scan is used ({@link #DIRECT_LIMIT} in production, other values in tests).
    */
   void build(int height, int width, int pixelStride, int pooledHeight, int pooledWidth, float cy,
       float cx, float startH, float startW, float binH, float binW, int gridH, int gridW,
