@@ -8,10 +8,18 @@ package org.roifeatures.ops;
  *   <li>{@link Formula#TORCHVISION}: {@code floor(k0 + log2(sqrt(area) / s0) + eps)}, eps = 1e-6
  *       ({@code torchvision.ops.poolers.LevelMapper}).</li>
  *   <li>{@link Formula#DETECTRON2}: {@code floor(k0 + log2(sqrt(area) / s0 + eps))}, eps = 1e-8 inside
- *       the log ({@code detectron2.modeling.poolers.assign_boxes_to_levels}).</li>
+ *       the log ({@code detectron2.modeling.poolers.assign_boxes_to_levels}; later revisions use
+ *       {@code sys.float_info.epsilon}, which in float32 gives the same level whenever
+ *       √area ≥ s0/4, see {@link Semantics#DETECTRON2}).</li>
  *   <li>{@link Formula#MMDET}: {@code floor(log2(sqrt(area) / finest + eps))}, eps = 1e-6, levels
- *       counted from the finest ({@code SingleRoIExtractor.map_roi_levels}, finest_scale 56).</li>
+ *       counted from the finest ({@code SingleRoIExtractor.map_roi_levels}, finest_scale 56). Area is
+ *       {@code (x2 − x1)·(y2 − y1)} as in mmdetection ≥ 2.0; mmdetection 1.x added 1 to width and
+ *       height (the old "+1" pixel convention), which this does not.</li>
  * </ul>
+ * In all three, area is the product {@code (x2 − x1)·(y2 − y1)} in float32 and the level is computed in
+ * float32 (the frameworks' tensor dtype), then floored and clamped; the floor of a non-finite value
+ * follows the frameworks: +∞ (huge boxes, area overflow) clamps to the coarsest level, −∞ (zero area
+ * in torchvision's formula) to the finest.
  * The result is clamped to [kMin, kMax] and returned as an index from 0 (the finest level given).
  * A box whose area is negative (inverted) has no defined level: {@link #level} returns -1 and the
  * frameworks leave its output row zero, as does {@link MultiScaleRoiAlign}.

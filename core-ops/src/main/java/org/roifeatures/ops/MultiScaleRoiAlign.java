@@ -6,6 +6,10 @@ import java.util.Arrays;
  * RoI Align over a feature pyramid ({@code torchvision.ops.MultiScaleRoIAlign}): each box is assigned
  * one level by a {@link LevelMapper} and pooled from that level's map with that level's spatial scale.
  * Boxes without a defined level (inverted boxes) get a zero row and level −1, as in torchvision.
+ * With a single level every box is pooled from it (level 0), without asking the mapper: torchvision,
+ * detectron2 and mmdetection all bypass level assignment then, so an inverted box gets the plain RoI
+ * Align row rather than zeros. {@link #of(Semantics, double[], int, int)} builds the operator in one
+ * framework's convention.
  *
  * <p>Immutable and thread-safe.
  */
@@ -55,6 +59,26 @@ public final class MultiScaleRoiAlign {
     return new MultiScaleRoiAlign(scales, LevelMapper.torchvision(kMin, kMax), params);
   }
 
+  /**
+   * Multi-scale RoI Align in a framework's convention: that framework's level mapper for these scales,
+   * and its offset, size clamp and sampling ratio; average pooling.
+   *
+   * @param semantics a preset such as {@link Semantics#DETECTRON2}, possibly with knobs changed
+   * @param scales    per-level spatial scales, finest first
+   */
+  public static MultiScaleRoiAlign of(Semantics semantics, double[] scales, int pooledHeight,
+      int pooledWidth) {
+    return of(semantics, scales, pooledHeight, pooledWidth, PoolingMode.AVG);
+  }
+
+  /** As {@link #of(Semantics, double[], int, int)} with an explicit pooling mode. */
+  public static MultiScaleRoiAlign of(Semantics semantics, double[] scales, int pooledHeight,
+      int pooledWidth, PoolingMode mode) {
+    Checks.notNull(semantics, "semantics");
+    return new MultiScaleRoiAlign(scales, semantics.levelMapper(scales),
+        semantics.roiAlignParams(pooledHeight, pooledWidth, 1.0, mode));
+  }
+
   public int levels() {
     return scales.length;
   }
@@ -102,7 +126,8 @@ public final class MultiScaleRoiAlign {
     int[] perLevel = new int[scales.length];
     for (int b = 0; b < numBoxes; b++) {
       int o = boxOffset + 4 * b;
-      level[b] = mapper.level(boxes[o], boxes[o + 1], boxes[o + 2], boxes[o + 3]);
+      level[b] = scales.length == 1 ? 0
+          : mapper.level(boxes[o], boxes[o + 1], boxes[o + 2], boxes[o + 3]);
       if (level[b] >= 0) {
         perLevel[level[b]]++;
       } else {

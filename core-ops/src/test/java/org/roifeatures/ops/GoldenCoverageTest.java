@@ -38,4 +38,22 @@ class GoldenCoverageTest {
     System.out.println("torchvision golden: " + cases.size() + " cases, " + undefinedRows
         + " undefined rows skipped");
   }
+
+  @Test
+  void everyOnnxCaseHasATest() {
+    JsonNode cases = GoldenData.load(GoldenData.ONNX).get("cases");
+    Map<String, Integer> seen = new TreeMap<>();
+    for (JsonNode c : cases) {
+      seen.merge(c.get("op").asText() + "/" + c.get("mode").asText() + "/"
+          + c.get("coordinate_transformation_mode").asText(), 1, Integer::sum);
+      for (JsonNode row : c.get("expected")) {
+        // onnxruntime defines every output; a null row would be silently skipped.
+        assertTrue(!row.isNull(), "undefined row in ONNX golden case " + GoldenData.describe(c));
+      }
+    }
+    assertEquals(144, cases.size(), "number of ONNX golden cases");
+    assertEquals(Map.of("onnx_roi_align/avg/half_pixel", 36, "onnx_roi_align/avg/output_half_pixel", 36,
+        "onnx_roi_align/max/half_pixel", 36, "onnx_roi_align/max/output_half_pixel", 36), seen,
+        "ONNX cases per mode and coordinate_transformation_mode");
+  }
 }
