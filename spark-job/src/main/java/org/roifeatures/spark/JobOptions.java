@@ -26,6 +26,8 @@ public final class JobOptions {
   public static final String SAMPLING_RATIO = "sampling.ratio";
   public static final String ALIGNED = "aligned";
   public static final String MODE = "mode";
+  public static final String SEMANTICS = "semantics";
+  public static final String LEVEL_MAPPER = "level.mapper";
   public static final String LEVEL = "level";
   public static final String LEVELS = "levels";
   public static final String CANONICAL_SCALE = "canonical.scale";
@@ -53,13 +55,15 @@ public final class JobOptions {
       new Option(OP, "roi_align", "roi_align | roi_pool | ps_roi_align | ps_roi_pool | multiscale_roi_align"),
       new Option(POOLED_HEIGHT, "7", "output bins per column (PH)"),
       new Option(POOLED_WIDTH, "7", "output bins per row (PW)"),
-      new Option(SAMPLING_RATIO, "0", "RoI Align samples per bin per axis; <= 0 adaptive ceil(roi/pooled)"),
-      new Option(ALIGNED, "true", "RoI Align half-pixel offset (torchvision aligned=True)"),
-      new Option(MODE, "avg", "RoI Align reduction: avg | max (max of interpolated samples, mmcv) | onnx_max"),
+      new Option(SEMANTICS, "torchvision", "framework convention: torchvision | detectron2 | mmdet | onnx (defaults of the options below)"),
+      new Option(SAMPLING_RATIO, "", "RoI Align samples per bin per axis; <= 0 adaptive ceil(roi/pooled); empty: the semantics' (torchvision -1, others 0)"),
+      new Option(ALIGNED, "", "RoI Align half-pixel offset, no >=1 size clamp (torchvision aligned=True); empty: the semantics' (torchvision false, others true)"),
+      new Option(MODE, "avg", "RoI Align reduction: avg | max (the semantics' max: onnx -> onnx_max, else interpolated) | onnx_max | interpolated_max"),
+      new Option(LEVEL_MAPPER, "", "multiscale level formula: torchvision | detectron2 | mmdet; empty: the semantics'"),
       new Option(LEVEL, "", "single-level ops: which map level to use when images have several"),
       new Option(LEVELS, "", "multiscale_roi_align: levels to use, finest first (default: all, by scale)"),
-      new Option(CANONICAL_SCALE, "224", "multiscale level mapping: canonical box size s0"),
-      new Option(CANONICAL_LEVEL, "4", "multiscale level mapping: canonical level k0"),
+      new Option(CANONICAL_SCALE, "", "multiscale level mapping: canonical box size s0 (mmdet: finest_scale); empty: the semantics' (224, mmdet 56)"),
+      new Option(CANONICAL_LEVEL, "", "multiscale level mapping: canonical level k0; empty: the semantics' (4)"),
       new Option(OUTPUT_PATH, null, "output Parquet directory (one row per RoI)"),
       new Option(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects)"),
       new Option(SAVE_MODE, "error", "error (refuse existing output) | overwrite"),

@@ -8,6 +8,7 @@ import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.ops.RoiPoolParams;
+import org.roifeatures.ops.Semantics;
 
 /**
  * Everything a task needs to turn one image's maps and boxes into feature rows. Built once on the
@@ -27,8 +28,8 @@ public final class OpSettings implements Serializable {
   final String[] levels;
   /** Spatial scale per level name, from the config, for maps that do not carry their own. */
   final Map<String, Double> configuredScales;
-  final double canonicalScale;
-  final int canonicalLevel;
+  /** The framework convention: level mapper formula and constants (aligned etc. resolved above). */
+  final Semantics semantics;
   /** The one channel count every map must have, so every vector has the same length. */
   final int channels;
   final VectorFormat vectorFormat;
@@ -37,7 +38,7 @@ public final class OpSettings implements Serializable {
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
-      double canonicalScale, int canonicalLevel, int channels, VectorFormat vectorFormat,
+      Semantics semantics, int channels, VectorFormat vectorFormat,
       Precision precision, int batchRois) {
     this.op = op;
     this.pooledHeight = pooledHeight;
@@ -47,8 +48,7 @@ public final class OpSettings implements Serializable {
     this.mode = mode;
     this.levels = levels.clone();
     this.configuredScales = new LinkedHashMap<>(configuredScales);
-    this.canonicalScale = canonicalScale;
-    this.canonicalLevel = canonicalLevel;
+    this.semantics = semantics;
     this.channels = channels;
     this.vectorFormat = vectorFormat;
     this.precision = precision;
@@ -95,12 +95,13 @@ public final class OpSettings implements Serializable {
     return new RoiPoolParams(pooledHeight, pooledWidth, spatialScale);
   }
 
-  /** torchvision's mapper over the levels' scales (finest first). */
+  /** The convention's level mapper over the levels' scales (finest first). */
   public LevelMapper levelMapper(double[] scales) {
-    int kMin = LevelMapper.levelOfScale(scales[0]);
-    int kMax = LevelMapper.levelOfScale(scales[scales.length - 1]);
-    return new LevelMapper(LevelMapper.Formula.TORCHVISION, kMin, kMax, canonicalScale,
-        canonicalLevel, 1e-6);
+    return semantics.levelMapper(scales);
+  }
+
+  public Semantics semantics() {
+    return semantics;
   }
 
   public String[] levels() {
@@ -121,7 +122,7 @@ public final class OpSettings implements Serializable {
 
   @Override
   public String toString() {
-    return op.configName() + " " + pooledHeight + "x" + pooledWidth + " sr=" + samplingRatio
+    return op.configName() + " " + semantics.name() + " " + pooledHeight + "x" + pooledWidth + " sr=" + samplingRatio
         + " aligned=" + aligned + " mode=" + mode + " levels=" + Arrays.toString(levels)
         + " C=" + channels + " vector=" + vectorFormat + "/" + precision;
   }

@@ -12,6 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
 import org.roifeatures.ops.RoiAlign;
+import org.roifeatures.ops.Semantics;
 
 /**
  * What the {@code features} vector means, so a reader years later can interpret it. Travels twice:
@@ -32,7 +33,7 @@ public final class OutputMetadata {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("roi_features.format_version", FORMAT_VERSION);
     m.put("roi_features.op", s.op().configName());
-    m.put("roi_features.semantics", "torchvision");
+    m.put("roi_features.semantics", s.semantics().name());
     m.put("roi_features.pooled_height", Integer.toString(s.pooledHeight()));
     m.put("roi_features.pooled_width", Integer.toString(s.pooledWidth()));
     m.put("roi_features.channels", Integer.toString(s.outputChannels()));
@@ -57,8 +58,20 @@ public final class OutputMetadata {
       m.put("roi_features.mode", s.op() == RoiOp.ROI_POOL ? "max" : "avg");
     }
     if (s.op() == RoiOp.MULTISCALE_ROI_ALIGN) {
-      m.put("roi_features.level_mapper", "torchvision: floor(" + s.canonicalLevel
-          + " + log2(sqrt(area)/" + s.canonicalScale + ") + 1e-6)");
+      Semantics sem = s.semantics();
+      String area = "sqrt((x2-x1)*(y2-y1))";
+      m.put("roi_features.level_mapper", switch (sem.levelFormula()) {
+        case TORCHVISION -> "torchvision: floor(" + sem.canonicalLevel() + " + log2(" + area + "/"
+            + sem.canonicalScale() + ") + " + sem.levelEps() + ")";
+        case DETECTRON2 -> "detectron2: floor(" + sem.canonicalLevel() + " + log2(" + area + "/"
+            + sem.canonicalScale() + " + " + sem.levelEps() + "))";
+        case MMDET -> "mmdet: floor(log2(" + area + "/" + sem.canonicalScale() + " + "
+            + sem.levelEps() + ")), counted from the finest level";
+      } + ", clamped to the levels given");
+    }
+    if (s.op() == RoiOp.ROI_ALIGN_ROTATED) {
+      m.put("roi_features.box_format", "x1,y1,x2,y2 turned about the centre by angle (degrees, "
+          + "counter-clockwise): cx=(x1+x2)/2, cy=(y1+y2)/2, w=x2-x1, h=y2-y1 (detectron2 ROIAlignRotated)");
     }
     m.put("roi_features.vector_format", s.vectorFormat().name().toLowerCase(java.util.Locale.ROOT));
     String dtype = s.vectorFormat() == VectorFormat.BINARY

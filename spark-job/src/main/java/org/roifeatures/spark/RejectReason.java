@@ -11,6 +11,8 @@ public enum RejectReason {
   MISSING_IMAGE_ID,
   /** A coordinate is missing, NaN, infinite or outside the float32 range. */
   NON_FINITE_BOX,
+  /** roi_align_rotated: x2 < x1 or y2 < y1, or a size beyond float32 (no rotated box of that size). */
+  BAD_ROTATED_BOX,
   /** The same (image_id, roi_id) appeared more than once; the first is kept. */
   DUPLICATE_ROI_ID,
   /** No feature map exists for the proposal's image. */

@@ -26,7 +26,9 @@ import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
+import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.task.FeatureTask;
@@ -74,12 +76,13 @@ public final class RoiFeaturesJob {
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
     Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
-            "parquet", "csv", "json"))).persist(StorageLevel.MEMORY_AND_DISK());
+            "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED)
+        .persist(StorageLevel.MEMORY_AND_DISK());
 
     Dataset<Row> rois = proposals.filter(col("reason").isNull())
         .groupBy("image_id")
         .agg(collect_list(struct(col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
-            col("score"), col("label"))).as("rois"));
+            col("score"), col("label"), col("angle"))).as("rois"));
     Dataset<Row> maps = index.filter(col("image_id").isNotNull())
         .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
     int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
@@ -113,7 +116,7 @@ public final class RoiFeaturesJob {
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
                 cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS))),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
-            OutputMetadata.asFieldMetadata(description))));
+            OutputMetadata.asFieldMetadata(description), settings.op() == RoiOp.ROI_ALIGN_ROTATED)));
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
@@ -243,11 +246,54 @@ public final class RoiFeaturesJob {
       throw new IllegalArgumentException("output.precision=" + precision.name().toLowerCase(Locale.ROOT)
           + " needs output.vector.format=binary");
     }
-    String mode = cfg.getChoice(JobOptions.MODE, "avg", "max", "onnx_max");
-    return new OpSettings(op, ph, pw, cfg.getInt(JobOptions.SAMPLING_RATIO),
-        cfg.getBoolean(JobOptions.ALIGNED), PoolingMode.valueOf(mode.toUpperCase(Locale.ROOT)),
-        levels, configuredScales, cfg.getDouble(JobOptions.CANONICAL_SCALE),
-        cfg.getInt(JobOptions.CANONICAL_LEVEL), channels, vf, precision, batch);
+    Semantics sem = semantics(cfg);
+    PoolingMode mode = switch (cfg.getChoice(JobOptions.MODE, "avg", "max", "onnx_max",
+        "interpolated_max")) {
+      case "avg" -> PoolingMode.AVG;
+      case "max" -> sem.maxMode();
+      case "onnx_max" -> PoolingMode.ONNX_MAX;
+      default -> PoolingMode.MAX;
+    };
+    boolean aligned = sem.aligned();
+    if (op == RoiOp.ROI_ALIGN_ROTATED) {
+      // detectron2 defines the rotated op only aligned (half-pixel) and averaged.
+      if (mode != PoolingMode.AVG) {
+        throw new IllegalArgumentException("roi_align_rotated supports mode=avg only, got mode="
+            + cfg.get(JobOptions.MODE));
+      }
+      if (cfg.get(JobOptions.ALIGNED).equalsIgnoreCase("false")) {
+        throw new IllegalArgumentException("roi_align_rotated is always aligned (half-pixel); "
+            + "remove aligned=false");
+      }
+      aligned = true;
+    }
+    return new OpSettings(op, ph, pw, sem.samplingRatio(), aligned, mode, levels,
+        configuredScales, sem, channels, vf, precision, batch);
+  }
+
+  /**
+   * The {@code semantics} preset with every knob the configuration sets explicitly applied on top
+   * (an empty option means "the preset's value").
+   */
+  static Semantics semantics(JobConfig cfg) {
+    Semantics sem = Semantics.preset(cfg.get(JobOptions.SEMANTICS));
+    if (!cfg.get(JobOptions.ALIGNED).isEmpty()) {
+      sem = sem.withAligned(cfg.getBoolean(JobOptions.ALIGNED));
+    }
+    if (!cfg.get(JobOptions.SAMPLING_RATIO).isEmpty()) {
+      sem = sem.withSamplingRatio(cfg.getInt(JobOptions.SAMPLING_RATIO));
+    }
+    if (!cfg.get(JobOptions.LEVEL_MAPPER).isEmpty()) {
+      sem = sem.withLevelFormula(LevelMapper.Formula.valueOf(cfg.getChoice(JobOptions.LEVEL_MAPPER,
+          "torchvision", "detectron2", "mmdet").toUpperCase(Locale.ROOT)));
+    }
+    if (!cfg.get(JobOptions.CANONICAL_SCALE).isEmpty()) {
+      sem = sem.withCanonicalScale(cfg.getDouble(JobOptions.CANONICAL_SCALE));
+    }
+    if (!cfg.get(JobOptions.CANONICAL_LEVEL).isEmpty()) {
+      sem = sem.withCanonicalLevel(cfg.getInt(JobOptions.CANONICAL_LEVEL));
+    }
+    return sem;
   }
 
   /** "p3=0.125,p4=0.0625" → map; a bare number applies to every level ("*"). */

@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.MapEntry;
 
 /**
@@ -22,6 +23,7 @@ public final class RoiFeaturesKryoRegistrator implements KryoRegistrator {
     kryo.register(PoolingMode.class);
     kryo.register(LevelMapper.class);
     kryo.register(LevelMapper.Formula.class);
+    kryo.register(Semantics.class);
     // Records cannot be written field by field by Kryo 4 (no Unsafe offsets for record fields).
     kryo.register(MapEntry.class, new com.esotericsoftware.kryo.serializers.JavaSerializer());
     kryo.register(String[].class);

@@ -30,6 +30,7 @@ import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.ops.RoiPool;
 import org.roifeatures.ops.RoiPoolParams;
+import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.NpyArrays;
 import org.roifeatures.spark.sample.SampleGenerator;
 import org.roifeatures.spark.task.HalfFloats;
@@ -122,6 +123,7 @@ class EndToEndTest extends SparkTestBase {
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_csv").toString(),
         JobOptions.OP, "roi_align", JobOptions.LEVEL, "p3", JobOptions.MODE, "max",
+        JobOptions.ALIGNED, "true",
         JobOptions.POOLED_HEIGHT, "5", JobOptions.POOLED_WIDTH, "3", JobOptions.OUTPUT_PATH, alignOut);
     RoiAlignParams align = new RoiAlignParams(5, 3, 1.0 / 8, 0, true, PoolingMode.MAX);
     for (Row r : spark.read().parquet(alignOut).collectAsList()) {
@@ -150,6 +152,43 @@ class EndToEndTest extends SparkTestBase {
       FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p3");
       assertArrayEquals(PsRoiAlign.forward(m, box(r), ps), floats(r.getAs("features")));
     }
+  }
+
+  @ParameterizedTest(name = "semantics {0}")
+  @ValueSource(strings = {"mmdet", "detectron2", "onnx"})
+  void semanticsPresetsMatchCoreOpsAndAreRecorded(String preset) throws Exception {
+    String output = out("sem_" + preset);
+    runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.OP, "multiscale_roi_align", JobOptions.SEMANTICS, preset, JobOptions.MODE, "max",
+        JobOptions.OUTPUT_PATH, output);
+    String[] levels = spec.levelNames();
+    double[] scales = new double[levels.length];
+    for (int l = 0; l < levels.length; l++) {
+      scales[l] = 1.0 / spec.stride(l);
+    }
+    Semantics sem = Semantics.preset(preset);
+    MultiScaleRoiAlign op = MultiScaleRoiAlign.of(sem, scales, 7, 7, sem.maxMode());
+    Dataset<Row> df = spark.read().parquet(output);
+    List<Row> rows = df.collectAsList();
+    assertEquals(proposals, rows.size());
+    for (Row r : rows) {
+      FeatureMap[] maps = new FeatureMap[levels.length];
+      for (int l = 0; l < levels.length; l++) {
+        maps[l] = MAPS.get(r.<String>getAs("image_id")).get(levels[l]);
+      }
+      float[] want = new float[op.rowLength(spec.channels())];
+      int[] level = new int[1];
+      op.forward(maps, box(r), 0, 1, want, 0, level, 0);
+      assertArrayEquals(want, floats(r.getAs("features")), preset + " " + key(r));
+      assertEquals(level[0] < 0 ? null : levels[level[0]], r.getAs("level"), preset + " " + key(r));
+    }
+    Map<String, String> meta = Inspect.vectorMetadata(df);
+    assertEquals(preset, meta.get("roi_features.semantics"));
+    assertEquals("true", meta.get("roi_features.aligned"));
+    assertEquals(preset.equals("onnx") ? "onnx_max" : "max", meta.get("roi_features.mode"));
+    assertTrue(meta.get("roi_features.level_mapper").startsWith(preset.equals("onnx") ? "torchvision"
+        : preset), meta.get("roi_features.level_mapper"));
   }
 
   @Test

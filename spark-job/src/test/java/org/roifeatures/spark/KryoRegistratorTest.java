@@ -10,6 +10,7 @@ import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 import org.roifeatures.ops.PoolingMode;
+import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.MapEntry;
 import scala.reflect.ClassTag$;
 
@@ -36,12 +37,14 @@ class KryoRegistratorTest {
   @Test
   void opSettingsSurviveKryo() {
     OpSettings s = new OpSettings(RoiOp.MULTISCALE_ROI_ALIGN, 7, 5, 2, true, PoolingMode.ONNX_MAX,
-        new String[] {"p2", "p3"}, Map.of("p2", 0.25, "p3", 0.125), 224, 4, 256, VectorFormat.BINARY,
+        new String[] {"p2", "p3"}, Map.of("p2", 0.25, "p3", 0.125), Semantics.MMDET.withCanonicalScale(64),
+        256, VectorFormat.BINARY,
         Precision.BFLOAT16, 32);
     OpSettings back = roundTrip(s);
     assertEquals(s.toString(), back.toString());
     assertEquals(s.rowLength(), back.rowLength());
     assertEquals(0.125, back.configuredScale("p3"));
+    assertEquals(s.semantics(), back.semantics());
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.roifeatures.spark.RejectReason;
  * reason and a detail naming the bad value. Values are converted with {@code try_cast}, so a bad number
  * in a CSV becomes a {@link RejectReason#BAD_RECORD} row, never a job failure.
  *
- * <p>Result columns: {@code image_id, roi_id, x1, y1, x2, y2, score, label, reason, detail}
+ * <p>Result columns: {@code image_id, roi_id, x1, y1, x2, y2, score, label, angle, reason, detail}
  * ({@code reason} null for good rows). {@code roi_id} is the input's when given, else the 0-based
  * position of the proposal within its image in input order.
  */
@@ -76,8 +76,17 @@ public final class Proposals {
     return null;
   }
 
-  /** Reads and validates; see the class comment for the columns. */
+  /** Reads and validates for an axis-aligned op; see the class comment for the columns. */
   public static Dataset<Row> read(SparkSession spark, String path, String format) {
+    return read(spark, path, format, false);
+  }
+
+  /**
+   * Reads and validates; see the class comment for the columns. With {@code rotated}, boxes are
+   * turned about their centre by {@code angle} and must not be inverted (their width and height are
+   * {@code x2 − x1} and {@code y2 − y1}).
+   */
+  public static Dataset<Row> read(SparkSession spark, String path, String format, boolean rotated) {
     Dataset<Row> raw = switch (format) {
       case "csv" -> spark.read().option("header", "true").option("mode", "PERMISSIVE")
           .option("inferSchema", "false").csv(path);
@@ -109,6 +118,7 @@ public final class Proposals {
         col("y2").as("y2_raw"), col("y2").try_cast("double").as("y2"),
         optional(names, "score").as("score_raw"), optional(names, "score").try_cast("double").as("score"),
         optional(names, "label").as("label_raw"), optional(names, "label").try_cast("int").as("label"),
+        optional(names, "angle").as("angle_raw"), optional(names, "angle").try_cast("double").as("angle"),
         order.as("_order"));
 
     // First problem wins, in this order; the detail names the column and the value.
@@ -117,7 +127,7 @@ public final class Proposals {
     List<Column[]> checks = new ArrayList<>();
     checks.add(new Column[] {col("image_id").isNull().or(functions.trim(col("image_id")).equalTo("")),
         lit(RejectReason.MISSING_IMAGE_ID.name()), lit("image_id is null or empty")});
-    for (String f : List.of("x1", "y1", "x2", "y2", "score", "label", "roi_id")) {
+    for (String f : List.of("x1", "y1", "x2", "y2", "score", "label", "angle", "roi_id")) {
       String typedName = f.equals("roi_id") ? "roi_id_given" : f;
       checks.add(new Column[] {col(f + "_raw").isNotNull().and(col(typedName).isNull()),
           lit(RejectReason.BAD_RECORD.name()),
@@ -130,6 +140,20 @@ public final class Proposals {
       checks.add(new Column[] {functions.isnan(col(c)).or(functions.abs(col(c)).gt(Float.MAX_VALUE)),
           lit(RejectReason.NON_FINITE_BOX.name()),
           concat(lit(c + "="), col(c).cast("string"), lit(" is not a finite float32"))});
+    }
+    checks.add(new Column[] {functions.isnan(col("angle")).or(functions.abs(col("angle"))
+        .gt(Float.MAX_VALUE)), lit(RejectReason.NON_FINITE_BOX.name()),
+        concat(lit("angle="), col("angle").cast("string"), lit(" is not a finite float32"))});
+    if (rotated) {
+      // w = x2 - x1 and h = y2 - y1 must be float32 sizes >= 0.
+      Column w = col("x2").minus(col("x1"));
+      Column h = col("y2").minus(col("y1"));
+      checks.add(new Column[] {w.lt(0).or(h.lt(0)).or(w.gt(Float.MAX_VALUE)).or(h.gt(Float.MAX_VALUE)),
+          lit(RejectReason.BAD_ROTATED_BOX.name()),
+          concat(lit("rotated box needs 0 <= x2 - x1 and 0 <= y2 - y1 within float32, got x1="),
+              col("x1").cast("string"),
+              lit(" y1="), col("y1").cast("string"), lit(" x2="), col("x2").cast("string"),
+              lit(" y2="), col("y2").cast("string"))});
     }
     for (int i = checks.size() - 1; i >= 0; i--) {
       Column[] ch = checks.get(i);
@@ -154,7 +178,8 @@ public final class Proposals {
         .withColumn("reason", when(isDup, lit(RejectReason.DUPLICATE_ROI_ID.name()))
             .otherwise(col("reason")))
         .select(col("image_id"), col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
-            col("score"), col("label"), col("reason"), coalesce(col("detail"), lit(null).cast("string")).as("detail"));
+            col("score"), col("label"), col("angle"), col("reason"),
+            coalesce(col("detail"), lit(null).cast("string")).as("detail"));
   }
 
   private static Column optional(List<String> names, String column) {

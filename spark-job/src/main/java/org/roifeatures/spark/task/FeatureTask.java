@@ -11,6 +11,7 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.spark.OpSettings;
+import org.roifeatures.spark.RoiOp;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.MapLoadException;
 import org.roifeatures.spark.io.MapLoader;
@@ -128,7 +129,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       }
       imageId = id;
       imageRois = roiRows;
-      boxes = WorkRow.boxes(roiRows);
+      boxes = s.op() == RoiOp.ROI_ALIGN_ROTATED ? WorkRow.rotatedBoxes(roiRows)
+          : WorkRow.boxes(roiRows);
       next = 0;
       batchStart = 0;
       batchCount = 0;
@@ -158,7 +160,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       long t0 = System.nanoTime();
       Object vector = encoder.encode(buffer, k * rowLength, rowLength);
       clock.addEncode(System.nanoTime() - t0);
-      Row out = OutputRows.feature(imageId, imageRois.get(next), level, vector);
+      Row out = OutputRows.feature(imageId, imageRois.get(next), level, vector,
+          s.op() == RoiOp.ROI_ALIGN_ROTATED);
       next++;
       emitted++;
       rois.add(1);

@@ -16,13 +16,14 @@ public final class OutputRows {
   private OutputRows() {}
 
   /** The features output: one row per pooled RoI. */
-  public static StructType featureSchema(VectorFormat format, Metadata vectorMetadata) {
+  public static StructType featureSchema(VectorFormat format, Metadata vectorMetadata,
+      boolean rotated) {
     DataType vectorType = switch (format) {
       case BINARY -> DataTypes.BinaryType;
       case ARRAY -> new ArrayType(DataTypes.FloatType, false);
       case VECTOR -> SQLDataTypes.VectorType();
     };
-    return new StructType()
+    StructType schema = new StructType()
         .add("image_id", DataTypes.StringType, false)
         .add("roi_id", DataTypes.LongType, false)
         .add("x1", DataTypes.DoubleType, false)
@@ -31,8 +32,12 @@ public final class OutputRows {
         .add("y2", DataTypes.DoubleType, false)
         .add("score", DataTypes.DoubleType, true)
         .add("label", DataTypes.IntegerType, true)
-        .add("level", DataTypes.StringType, true)
-        .add("features", vectorType, false, vectorMetadata);
+        .add("level", DataTypes.StringType, true);
+    if (rotated) {
+      // Only rotated runs have an angle: other outputs keep the same schema as before.
+      schema = schema.add("angle", DataTypes.DoubleType, false);
+    }
+    return schema.add("features", vectorType, false, vectorMetadata);
   }
 
   /** The rejects output: the proposal's keys (whatever could be read) plus reason and detail. */
@@ -48,10 +53,16 @@ public final class OutputRows {
       .add("reason", DataTypes.StringType, false)
       .add("detail", DataTypes.StringType, true);
 
-  static Row feature(String imageId, Row roi, String level, Object vector) {
+  static Row feature(String imageId, Row roi, String level, Object vector, boolean rotated) {
+    Double score = roi.isNullAt(5) ? null : roi.getDouble(5);
+    Integer label = roi.isNullAt(6) ? null : roi.getInt(6);
+    if (rotated) {
+      return RowFactory.create(imageId, roi.getLong(0), roi.getDouble(1), roi.getDouble(2),
+          roi.getDouble(3), roi.getDouble(4), score, label, level,
+          roi.isNullAt(WorkRow.ANGLE) ? 0.0 : roi.getDouble(WorkRow.ANGLE), vector);
+    }
     return RowFactory.create(imageId, roi.getLong(0), roi.getDouble(1), roi.getDouble(2),
-        roi.getDouble(3), roi.getDouble(4), roi.isNullAt(5) ? null : roi.getDouble(5),
-        roi.isNullAt(6) ? null : roi.getInt(6), level, vector);
+        roi.getDouble(3), roi.getDouble(4), score, label, level, vector);
   }
 
   static Row reject(String imageId, Row roi, String reason, String detail) {

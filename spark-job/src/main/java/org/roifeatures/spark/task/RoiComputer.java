@@ -6,6 +6,7 @@ import org.roifeatures.ops.MultiScaleRoiAlign;
 import org.roifeatures.ops.PsRoiAlign;
 import org.roifeatures.ops.PsRoiPool;
 import org.roifeatures.ops.RoiAlign;
+import org.roifeatures.ops.RoiAlignRotated;
 import org.roifeatures.ops.RoiPool;
 import org.roifeatures.spark.OpSettings;
 import org.roifeatures.spark.io.MapEntry;
@@ -47,7 +48,7 @@ public final class RoiComputer {
    * multi-scale writes each box's level index (or −1) into {@code levels}.
    */
   public void compute(float[] boxes, int from, int count, float[] out, int[] levels) {
-    int at = 4 * from;
+    int at = settings.op().boxFields() * from;
     switch (settings.op()) {
       case ROI_ALIGN -> RoiAlign.forward(maps[0], boxes, at, count,
           settings.alignParams(scales[0]), out, 0);
@@ -58,6 +59,8 @@ public final class RoiComputer {
       case PS_ROI_POOL -> PsRoiPool.forward(maps[0], boxes, at, count,
           settings.poolParams(scales[0]), out, 0);
       case MULTISCALE_ROI_ALIGN -> multiScale.forward(maps, boxes, at, count, out, 0, levels, 0);
+      case ROI_ALIGN_ROTATED -> RoiAlignRotated.forward(maps[0], boxes, at, count,
+          settings.alignParams(scales[0]), out, 0);
       default -> throw new AssertionError(settings.op());
     }
   }

@@ -20,7 +20,8 @@ public final class WorkRow {
       .add("x2", DataTypes.DoubleType, true)
       .add("y2", DataTypes.DoubleType, true)
       .add("score", DataTypes.DoubleType, true)
-      .add("label", DataTypes.IntegerType, true);
+      .add("label", DataTypes.IntegerType, true)
+      .add("angle", DataTypes.DoubleType, true);
 
   public static final StructType SCHEMA = new StructType()
       .add("image_id", DataTypes.StringType, true)
@@ -56,4 +57,29 @@ public final class WorkRow {
     }
     return b;
   }
+
+  /**
+   * Rotated boxes {@code cx, cy, w, h, angle} (5 floats each): the proposal's x1..y2 box turned about
+   * its centre by its {@code angle} in degrees, counter-clockwise (0 when the column is absent).
+   * Centre and size are computed in double from the double inputs, then rounded once to float.
+   */
+  static float[] rotatedBoxes(List<Row> rois) {
+    float[] b = new float[rois.size() * 5];
+    for (int i = 0; i < rois.size(); i++) {
+      Row r = rois.get(i);
+      double x1 = r.getDouble(1);
+      double y1 = r.getDouble(2);
+      double x2 = r.getDouble(3);
+      double y2 = r.getDouble(4);
+      b[5 * i] = (float) ((x1 + x2) / 2);
+      b[5 * i + 1] = (float) ((y1 + y2) / 2);
+      b[5 * i + 2] = (float) (x2 - x1);
+      b[5 * i + 3] = (float) (y2 - y1);
+      b[5 * i + 4] = r.isNullAt(ANGLE) ? 0f : (float) r.getDouble(ANGLE);
+    }
+    return b;
+  }
+
+  /** Position of {@code angle} in the {@link #ROI} struct. */
+  static final int ANGLE = 7;
 }

@@ -55,7 +55,7 @@ class FatJarSubmitIT extends SparkTestBase {
     SparkSubmitLauncher.Result run = SparkSubmitLauncher.submit(List.of("-Xmx1g"), submit,
         SparkSubmitLauncher.list("run", "--maps.path", data.resolve("maps_arrow").toString(),
             "--proposals.path", data.resolve("proposals_csv").toString(),
-            "--op", "multiscale_roi_align", "--sampling.ratio", "2",
+            "--op", "multiscale_roi_align", "--sampling.ratio", "2", "--aligned", "true",
             "--output.path", out.toString()),
         SparkSubmitLauncher.logFile("submit-run"), 600);
     assertEquals(0, run.exitCode(), run.output());

@@ -96,7 +96,7 @@ class SmallHeapIT extends SparkTestBase {
             "--conf", "spark.kryo.registrator=org.roifeatures.spark.RoiFeaturesKryoRegistrator",
             "--conf", "spark.kryo.registrationRequired=true", "--driver-memory", "1g"),
         SparkSubmitLauncher.list("run", "--maps.path", mapsPath, "--proposals.path", proposalsPath,
-            "--op", "roi_align", "--sampling.ratio", "2", "--output.path", out.toString()),
+            "--op", "roi_align", "--sampling.ratio", "2", "--aligned", "true", "--output.path", out.toString()),
         SparkSubmitLauncher.logFile("small-heap-run"), 1200);
     assertEquals(0, run.exitCode(), SparkSubmitLauncher.tail(SparkSubmitLauncher.logFile("small-heap-run")));
     assertTrue(run.output().contains("RoIs written"), run.output());
