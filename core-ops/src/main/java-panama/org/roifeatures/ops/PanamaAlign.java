@@ -25,23 +25,24 @@ final class PanamaAlign {
   private PanamaAlign() {}
 
   /**
-   * Pools one RoI whose plan is built (positions scaled by the pixel stride C).
+   * Pools one RoI whose plan is built with the view's pixel stride.
    *
-   * @param map   HWC map, C×H×W (not modified)
+   * @param map   channels-last map, C×H×W (not modified)
    * @param count divisor of the average (ignored by the max modes)
    * @param out   receives C·PH·PW floats at {@code rowOut} in (C, PH, PW) order (modified)
    */
-  static void roi(FeatureMap map, SamplePlan plan, int bins, PoolingMode mode, float count,
+  static void roi(HwcView map, SamplePlan plan, int bins, PoolingMode mode, float count,
       PanamaScratch scratch, float[] out, int rowOut) {
     final int channels = map.channels();
+    final float[] d = map.data();
     final float[] block = scratch.block(bins, BLOCK);
     int c = 0;
     for (; c + BLOCK <= channels; c += BLOCK) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average4(map.data(), base, plan, bins, count, block);
-        case MAX -> maxInterpolated4(map.data(), base, plan, bins, block);
-        case ONNX_MAX -> maxCorner4(map.data(), base, plan, bins, block);
+        case AVG -> average4(d, base, plan, bins, count, block);
+        case MAX -> maxInterpolated4(d, base, plan, bins, block);
+        case ONNX_MAX -> maxCorner4(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
       }
       transpose(block, bins, BLOCK, out, rowOut + c * bins);
@@ -49,25 +50,30 @@ final class PanamaAlign {
     for (; c + L <= channels; c += L) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average1(map.data(), base, plan, bins, count, block);
-        case MAX -> maxInterpolated1(map.data(), base, plan, bins, block);
-        case ONNX_MAX -> maxCorner1(map.data(), base, plan, bins, block);
+        case AVG -> average1(d, base, plan, bins, count, block);
+        case MAX -> maxInterpolated1(d, base, plan, bins, block);
+        case ONNX_MAX -> maxCorner1(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
       }
       transpose(block, bins, L, out, rowOut + c * bins);
     }
-    // Channel tail (C mod L): the scalar kernel's own per-channel loops, which read through strides.
+    // Channel tail (C mod L, never in padded views): the scalar kernel's own per-channel loops.
     for (; c < channels; c++) {
+      FeatureMap m = map.map();
       switch (mode) {
-        case AVG -> DefaultRoiKernels.averageBins(map, c, plan, bins, count, out, rowOut + c * bins);
-        case MAX -> DefaultRoiKernels.maxInterpolatedBins(map, c, plan, bins, out, rowOut + c * bins);
-        case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(map, c, plan, bins, out, rowOut + c * bins);
+        case AVG -> DefaultRoiKernels.averageBins(m, c, plan, bins, count, out, rowOut + c * bins);
+        case MAX -> DefaultRoiKernels.maxInterpolatedBins(m, c, plan, bins, out, rowOut + c * bins);
+        case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(m, c, plan, bins, out, rowOut + c * bins);
         default -> throw new AssertionError(mode);
       }
     }
   }
 
-  /** {@code block[bin·width + k]} becomes {@code out[at + k·bins + bin]}: bin-major to channel-major. */
+  /**
+   * {@code block[bin·width + k]} becomes {@code out[at + k·bins + bin]}: bin-major to channel-major.
+   * Four channels per pass, so each read of the block serves four output rows; {@code width} is a
+   * multiple of 4 (a multiple of the vector length).
+   */
   static void transpose(float[] block, int bins, int width, float[] out, int at) {
     for (int k = 0; k < width; k++) {
       int o = at + k * bins;

@@ -7,7 +7,8 @@ import jdk.incubator.vector.FloatVector;
  * map. Loaded by name by {@link RoiKernelsProvider} only when {@code jdk.incubator.vector} is present.
  *
  * <p>The public methods decide per call whether vectorising pays off: maps with fewer channels than one
- * vector, and CHW maps too small a call to repay a channels-last copy, go to the scalar kernels. Every
+ * vector, and CHW maps too small a call to repay a channels-last copy, go to the scalar kernels; see
+ * {@link ChannelsLast} for when a map is copied. Every
  * path gives the scalar kernels' bits, so the choice never shows in results. PS RoI Align and PS RoI
  * Pool read a different input channel per bin, so channel vectors do not apply; they use the scalar
  * kernels.
@@ -38,12 +39,13 @@ final class PanamaRoiKernels implements RoiKernels {
     int bins = params.pooledHeight() * params.pooledWidth();
     int samples = params.samplingRatio() > 0
         ? params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
-    if (!worthVectorising(map, (long) numBoxes * bins * samples)) {
+    boolean copyPays = copyPays(map, (long) numBoxes * bins * samples);
+    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
       SCALAR.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
     }
     PanamaScratch scratch = PanamaScratch.get();
-    FeatureMap hwc = ChannelsLast.of(map, scratch);
+    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
     final int rowLength = map.channels() * bins;
     final SamplePlan plan = scratch.plan;
     for (int b = 0; b < numBoxes; b++) {
@@ -56,7 +58,7 @@ final class PanamaRoiKernels implements RoiKernels {
    * Builds the sample plan of the box at {@code boxes[bo..bo+3]} and returns the average's divisor.
    * Same float arithmetic, in the same order, as {@link DefaultRoiKernels#roiAlign}.
    */
-  private static float planRoi(FeatureMap map, float[] boxes, int bo, RoiAlignParams params,
+  private static float planRoi(HwcView map, float[] boxes, int bo, RoiAlignParams params,
       SamplePlan plan) {
     final int ph = params.pooledHeight();
     final int pw = params.pooledWidth();
@@ -86,12 +88,13 @@ final class PanamaRoiKernels implements RoiKernels {
       RoiPoolParams params, float[] out, int outOffset) {
     final int ph = params.pooledHeight();
     final int pw = params.pooledWidth();
-    if (!worthVectorising(map, (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS)) {
+    boolean copyPays = copyPays(map, (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS);
+    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
       SCALAR.roiPool(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
     }
     PanamaScratch scratch = PanamaScratch.get();
-    FeatureMap hwc = ChannelsLast.of(map, scratch);
+    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
     scratch.ensureEdges(ph, pw);
     final int rowLength = map.channels() * ph * pw;
     final float scale = (float) params.spatialScale();
@@ -111,15 +114,12 @@ final class PanamaRoiKernels implements RoiKernels {
   }
 
   /**
-   * True when the call should take the vector path: the map has at least one vector of channels and,
-   * for a CHW map, the call's work (corner reads per channel) repays copying it to channels-last.
+   * True when the call's work (corner reads per channel) repays one copy of the map: below this, CHW
+   * maps go to the scalar kernels and HWC maps are read in place even when padding would help.
    */
-  private static boolean worthVectorising(FeatureMap map, long workPerChannel) {
-    if (map.channels() < PanamaAlign.L) {
-      return false;
-    }
-    return map.layout() == FeatureMap.Layout.HWC
-        || workPerChannel >= (long) PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL * map.height() * map.width();
+  private static boolean copyPays(FeatureMap map, long workPerChannel) {
+    return workPerChannel
+        >= (long) PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL * map.height() * map.width();
   }
 
   @Override

@@ -15,6 +15,10 @@ final class PanamaScratch {
   int[] hEnd = new int[8];
   int[] wStart = new int[8];
   int[] wEnd = new int[8];
+  /** Pool: start of each bin's cells in {@link #cellPos}, bin index ph·PW + pw. */
+  int[] cellStart = new int[64];
+  /** Pool: element offset (relative to a channel) of every cell of every bin, bin after bin. */
+  int[] cellPos = new int[1024];
   private float[] block = new float[0];
   private float[] hwc = new float[0];
 
@@ -42,6 +46,19 @@ final class PanamaScratch {
     if (wStart.length != pw) {
       wStart = new int[pw];
       wEnd = new int[pw];
+    }
+  }
+
+  /** Makes room for {@code bins} bins of pooled cells, {@code cells} cells in all. */
+  void ensureCells(int bins, long cells) {
+    if (cellStart.length < bins + 1) {
+      cellStart = new int[bins + 1];
+    }
+    if (cells > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("RoI covers " + cells + " cells in all bins");
+    }
+    if (cellPos.length < cells) {
+      cellPos = new int[(int) Math.max(cells, Math.min(Integer.MAX_VALUE - 8, 2L * cellPos.length))];
     }
   }
 

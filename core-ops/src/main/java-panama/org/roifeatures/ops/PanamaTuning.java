@@ -14,7 +14,7 @@ final class PanamaTuning {
   static final int CHANNEL_UNROLL = 4;
 
   /**
-   * A CHW map is copied to HWC for the call when the call's estimated sample work, in corner reads per
+   * A CHW map is copied to HWC (an HWC map with an aliasing pixel stride to padded HWC) for the call when the call's estimated sample work, in corner reads per
    * channel ({@code boxes × bins × samples per bin × 4}), is at least this many times the map's pixel
    * count; smaller calls run the scalar CHW kernel, for which a copy would cost more than it saves.
    * Measured break-even on AVX-512 is about 1 (the copy costs about one pass over the map per channel).
@@ -29,6 +29,15 @@ final class PanamaTuning {
    * allocated per call so that an executor thread does not pin a huge buffer. 16 Mi floats = 64 MiB.
    */
   static final int MAX_RETAINED_COPY = 1 << 24;
+
+  /**
+   * Channel counts that are multiples of this (pixel strides of 1 KiB and more) are copied with
+   * padding; see {@link ChannelsLast}. Must be a multiple of the widest vector (16 floats).
+   */
+  static final int PAD_CHANNEL_MULTIPLE = 256;
+
+  /** Floats of padding per pixel in such copies: one cache line. */
+  static final int PIXEL_PAD = 16;
 
   private PanamaTuning() {}
 }
