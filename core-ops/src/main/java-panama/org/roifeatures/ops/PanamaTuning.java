@@ -26,9 +26,10 @@ final class PanamaTuning {
 
   /**
    * Largest channels-last copy (in floats) kept per thread between calls; larger copies are
-   * allocated per call so that an executor thread does not pin a huge buffer. 16 Mi floats = 64 MiB.
+   * allocated per call so that an executor thread does not pin a huge buffer. 4 Mi floats = 16 MiB
+   * (a 1024-channel 50×68 map).
    */
-  static final int MAX_RETAINED_COPY = 1 << 24;
+  static final int MAX_RETAINED_COPY = 1 << 22;
 
   /**
    * Channel counts that are multiples of this (pixel strides of 1 KiB and more) are copied with

@@ -98,24 +98,36 @@ class PanamaKernelsTest {
     }
   }
 
-  @Test
-  void offsetMapsAndOutputRowsAreRespected() {
+  @ParameterizedTest(name = "C={0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {35, 256})
+  void offsetMapsAndOutputRowsAreRespected(int channels) {
+    // 256 channels: the kernels copy the map with padded pixels; 35: they read it in place.
     Random r = new Random(5);
-    FeatureMap inner = RoiAlignModesTest.randomMap(r, 35, 9, 8).toLayout(FeatureMap.Layout.HWC);
+    FeatureMap inner = RoiAlignModesTest.randomMap(r, channels, 9, 8).toLayout(FeatureMap.Layout.HWC);
     float[] padded = new float[inner.data().length + 11];
     System.arraycopy(inner.data(), 0, padded, 11, inner.data().length);
-    FeatureMap hwc = FeatureMap.hwc(padded, 11, 35, 9, 8);
-    float[] boxes = boxes(r, 9, 8, 1.0, 5);
+    FeatureMap hwc = FeatureMap.hwc(padded, 11, channels, 9, 8);
+    // 20 boxes of 6 bins: enough work for the copy to pay (PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL).
+    int n = 20;
+    float[] boxes = boxes(r, 9, 8, 1.0, n);
     RoiAlignParams p = RoiAlignParams.of(2, 3, 1.0, 2, false);
     float[] want = run(RoiKernelsProvider.scalar(), inner, boxes, p);
     float[] got = new float[want.length + 7];
     got[0] = 42f;
     got[got.length - 1] = 43f;
-    panama.roiAlign(hwc, boxes, 0, 5, p, got, 3);
+    panama.roiAlign(hwc, boxes, 0, n, p, got, 3);
     assertEquals(42f, got[0]);
     assertEquals(43f, got[got.length - 1]);
     for (int i = 0; i < want.length; i++) {
       assertEquals(want[i], got[3 + i], "element " + i);
+    }
+    RoiPoolParams pp = new RoiPoolParams(2, 3, 1.0);
+    float[] wantPool = new float[want.length];
+    RoiKernelsProvider.scalar().roiPool(inner, boxes, 0, n, pp, wantPool, 0);
+    float[] gotPool = new float[want.length + 3];
+    panama.roiPool(hwc, boxes, 0, n, pp, gotPool, 3);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(wantPool[i], gotPool[3 + i], "pool element " + i);
     }
   }
 
