@@ -37,9 +37,9 @@ final class PanamaRoiKernels implements RoiKernels {
   public void roiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
       RoiAlignParams params, float[] out, int outOffset) {
     int bins = params.pooledHeight() * params.pooledWidth();
-    int samples = params.samplingRatio() > 0
-        ? params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
-    boolean copyPays = copyPays(map, (long) numBoxes * bins * samples);
+    long samples = params.samplingRatio() > 0
+        ? (long) params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
+    boolean copyPays = copyPays(map, numBoxes * bins * samples);
     if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
       SCALAR.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
