@@ -68,7 +68,7 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /** Mean of the interpolated samples of each bin; samples off the map were dropped (they add 0). */
-  private static void averageBins(FeatureMap map, int c, SamplePlan plan, int bins, float count,
+  static void averageBins(FeatureMap map, int c, SamplePlan plan, int bins, float count,
       float[] out, int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
@@ -83,7 +83,7 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /** Max of the interpolated samples; a sample off the map counts as 0; no samples gives 0. */
-  private static void maxInterpolatedBins(FeatureMap map, int c, SamplePlan plan, int bins,
+  static void maxInterpolatedBins(FeatureMap map, int c, SamplePlan plan, int bins,
       float[] out, int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
@@ -106,7 +106,7 @@ final class DefaultRoiKernels implements RoiKernels {
    * ONNX's max: per sample the largest weighted corner term, then the largest over samples. A sample
    * off the map has all weights 0 and so contributes 0; no samples gives 0.
    */
-  private static void maxCornerBins(FeatureMap map, int c, SamplePlan plan, int bins, float[] out,
+  static void maxCornerBins(FeatureMap map, int c, SamplePlan plan, int bins, float[] out,
       int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
@@ -198,7 +198,7 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /** floor/ceil bin edges offset by the RoI start and clamped to [0, limit]. */
-  private static void quantisedBins(int pooled, float bin, long start, int limit,
+  static void quantisedBins(int pooled, float bin, long start, int limit,
       int[] from, int[] to) {
     for (int p = 0; p < pooled; p++) {
       from[p] = RoiGeometry.clamp(RoiGeometry.floorTimes(p, bin) + start, 0, limit);
@@ -207,7 +207,7 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /** Max over each bin's cells; an empty bin is 0. */
-  private static void maxPoolBins(FeatureMap map, int c, int[] hStart, int[] hEnd, int[] wStart,
+  static void maxPoolBins(FeatureMap map, int c, int[] hStart, int[] hEnd, int[] wStart,
       int[] wEnd, float[] out, int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();

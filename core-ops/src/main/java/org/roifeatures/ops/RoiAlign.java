@@ -53,4 +53,13 @@ public final class RoiAlign {
   public static String kernelName() {
     return KERNELS.name();
   }
+
+  /**
+   * The map layout the kernels in use run fastest on, for every operator of this package: HWC for the
+   * vector kernels, CHW for the scalar ones. A caller that pools many boxes from one map converts it
+   * once with {@link FeatureMap#toLayout}; results do not depend on the layout.
+   */
+  public static FeatureMap.Layout preferredLayout() {
+    return RoiKernelsProvider.preferredLayout(KERNELS);
+  }
 }

@@ -12,7 +12,7 @@ import java.lang.System.Logger.Level;
 final class RoiKernelsProvider {
 
   static final String FORCE_PROPERTY = "roifeatures.kernels";
-  private static final String PANAMA_CLASS = "org.roifeatures.ops.panama.PanamaRoiKernels";
+  private static final String PANAMA_CLASS = "org.roifeatures.ops.PanamaRoiKernels";
 
   private RoiKernelsProvider() {}
 
@@ -29,6 +29,14 @@ final class RoiKernelsProvider {
   /** The vector kernels, or null when this JVM cannot run them. */
   static RoiKernels panamaOrNull() {
     return Holder.PANAMA;
+  }
+
+  /**
+   * The layout {@code kernels} run fastest on: the vector kernels read channel runs of channels-last
+   * maps; the scalar kernels read one channel plane at a time, which CHW keeps compact in cache.
+   */
+  static FeatureMap.Layout preferredLayout(RoiKernels kernels) {
+    return kernels != null && kernels == Holder.PANAMA ? FeatureMap.Layout.HWC : FeatureMap.Layout.CHW;
   }
 
   private static final class Holder {

@@ -1,0 +1,247 @@
+package org.roifeatures.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * RoI Align over a channels-last (HWC) map, vectorised over channels: every sample's four corners are
+ * contiguous runs of C floats, so one vector load reads one corner for {@code L} channels, and the
+ * sample's weights are broadcast once for all of them.
+ *
+ * <p>Each lane performs exactly the scalar kernel's float operations in the same order (products,
+ * left-to-right sums, no FMA, then one division), so the results equal {@link DefaultRoiKernels}'s bit
+ * for bit. Results of one channel block are first written bin-major ({@code [bins × block]}) and then
+ * transposed into the (C, PH, PW) output row.
+ */
+final class PanamaAlign {
+
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  static final int L = SPECIES.length();
+  private static final int UNROLL = PanamaTuning.CHANNEL_UNROLL;
+  private static final int BLOCK = UNROLL * L;
+
+  private PanamaAlign() {}
+
+  /**
+   * Pools one RoI whose plan is built with the view's pixel stride.
+   *
+   * @param map   channels-last map, C×H×W (not modified)
+   * @param count divisor of the average (ignored by the max modes)
+   * @param out   receives C·PH·PW floats at {@code rowOut} in (C, PH, PW) order (modified)
+   */
+  static void roi(HwcView map, SamplePlan plan, int bins, PoolingMode mode, float count,
+      PanamaScratch scratch, float[] out, int rowOut) {
+    final int channels = map.channels();
+    final float[] d = map.data();
+    final float[] block = scratch.block(bins, BLOCK);
+    int c = 0;
+    for (; c + BLOCK <= channels; c += BLOCK) {
+      int base = map.offset() + c;
+      switch (mode) {
+        case AVG -> average4(d, base, plan, bins, count, block);
+        case MAX -> maxInterpolated4(d, base, plan, bins, block);
+        case ONNX_MAX -> maxCorner4(d, base, plan, bins, block);
+        default -> throw new AssertionError(mode);
+      }
+      transpose(block, bins, BLOCK, out, rowOut + c * bins);
+    }
+    for (; c + L <= channels; c += L) {
+      int base = map.offset() + c;
+      switch (mode) {
+        case AVG -> average1(d, base, plan, bins, count, block);
+        case MAX -> maxInterpolated1(d, base, plan, bins, block);
+        case ONNX_MAX -> maxCorner1(d, base, plan, bins, block);
+        default -> throw new AssertionError(mode);
+      }
+      transpose(block, bins, L, out, rowOut + c * bins);
+    }
+    // Channel tail (C mod L, never in padded views): the scalar kernel's own per-channel loops.
+    for (; c < channels; c++) {
+      FeatureMap m = map.map();
+      switch (mode) {
+        case AVG -> DefaultRoiKernels.averageBins(m, c, plan, bins, count, out, rowOut + c * bins);
+        case MAX -> DefaultRoiKernels.maxInterpolatedBins(m, c, plan, bins, out, rowOut + c * bins);
+        case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(m, c, plan, bins, out, rowOut + c * bins);
+        default -> throw new AssertionError(mode);
+      }
+    }
+  }
+
+  /**
+   * {@code block[bin·width + k]} becomes {@code out[at + k·bins + bin]}: bin-major to channel-major.
+   * Plain scalar copies: an in-register transpose needs arrays of vectors, which C2 boxes (measured
+   * 10× slower), and unrolling over four channels or bin groups measured no better.
+   */
+  static void transpose(float[] block, int bins, int width, float[] out, int at) {
+    for (int k = 0; k < width; k++) {
+      int o = at + k * bins;
+      for (int bin = 0, i = k; bin < bins; bin++, i += width) {
+        out[o + bin] = block[i];
+      }
+    }
+  }
+
+  /** One sample's bilinear value for L channels, in the scalar kernel's order of operations. */
+  private static FloatVector interpolate(float[] d, int at, FloatVector w1, int p1, FloatVector w2,
+      int p2, FloatVector w3, int p3, FloatVector w4, int p4) {
+    return w1.mul(FloatVector.fromArray(SPECIES, d, p1 + at))
+        .add(w2.mul(FloatVector.fromArray(SPECIES, d, p2 + at)))
+        .add(w3.mul(FloatVector.fromArray(SPECIES, d, p3 + at)))
+        .add(w4.mul(FloatVector.fromArray(SPECIES, d, p4 + at)));
+  }
+
+  /** The sample's largest weighted corner term (ONNX max) for L channels. */
+  private static FloatVector maxTerm(float[] d, int at, FloatVector w1, int p1, FloatVector w2,
+      int p2, FloatVector w3, int p3, FloatVector w4, int p4) {
+    return w1.mul(FloatVector.fromArray(SPECIES, d, p1 + at))
+        .max(w2.mul(FloatVector.fromArray(SPECIES, d, p2 + at)))
+        .max(w3.mul(FloatVector.fromArray(SPECIES, d, p3 + at)))
+        .max(w4.mul(FloatVector.fromArray(SPECIES, d, p4 + at)));
+  }
+
+  /** The scalar kernel's {@code if (v > best) best = v}: keeps NaN out and the first of ±0. */
+  private static FloatVector keepGreater(FloatVector best, FloatVector v) {
+    VectorMask<Float> greater = v.compare(VectorOperators.GT, best);
+    return best.blend(v, greater);
+  }
+
+  private static float emptyOrFirst(SamplePlan plan, int bin) {
+    return plan.complete[bin] && plan.binStart[bin + 1] > plan.binStart[bin]
+        ? Float.NEGATIVE_INFINITY : 0f;
+  }
+
+  // The bodies below come in two widths: four channel vectors per pass (the main loop) and one (the
+  // remainder when C is not a multiple of the block). They differ only in the number of accumulators.
+
+  private static void average4(float[] d, int base, SamplePlan plan, int bins, float count,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        FloatVector w1 = FloatVector.broadcast(SPECIES, plan.w1[s]);
+        FloatVector w2 = FloatVector.broadcast(SPECIES, plan.w2[s]);
+        FloatVector w3 = FloatVector.broadcast(SPECIES, plan.w3[s]);
+        FloatVector w4 = FloatVector.broadcast(SPECIES, plan.w4[s]);
+        int p1 = base + plan.pos1[s];
+        int p2 = base + plan.pos2[s];
+        int p3 = base + plan.pos3[s];
+        int p4 = base + plan.pos4[s];
+        a0 = a0.add(interpolate(d, 0, w1, p1, w2, p2, w3, p3, w4, p4));
+        a1 = a1.add(interpolate(d, L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a2 = a2.add(interpolate(d, 2 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a3 = a3.add(interpolate(d, 3 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+      }
+      int o = bin * BLOCK;
+      a0.div(count).intoArray(block, o);
+      a1.div(count).intoArray(block, o + L);
+      a2.div(count).intoArray(block, o + 2 * L);
+      a3.div(count).intoArray(block, o + 3 * L);
+    }
+  }
+
+  private static void average1(float[] d, int base, SamplePlan plan, int bins, float count,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        a0 = a0.add(interpolate(d, 0,
+            FloatVector.broadcast(SPECIES, plan.w1[s]), base + plan.pos1[s],
+            FloatVector.broadcast(SPECIES, plan.w2[s]), base + plan.pos2[s],
+            FloatVector.broadcast(SPECIES, plan.w3[s]), base + plan.pos3[s],
+            FloatVector.broadcast(SPECIES, plan.w4[s]), base + plan.pos4[s]));
+      }
+      a0.div(count).intoArray(block, bin * L);
+    }
+  }
+
+  private static void maxInterpolated4(float[] d, int base, SamplePlan plan, int bins,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.broadcast(SPECIES, emptyOrFirst(plan, bin));
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        FloatVector w1 = FloatVector.broadcast(SPECIES, plan.w1[s]);
+        FloatVector w2 = FloatVector.broadcast(SPECIES, plan.w2[s]);
+        FloatVector w3 = FloatVector.broadcast(SPECIES, plan.w3[s]);
+        FloatVector w4 = FloatVector.broadcast(SPECIES, plan.w4[s]);
+        int p1 = base + plan.pos1[s];
+        int p2 = base + plan.pos2[s];
+        int p3 = base + plan.pos3[s];
+        int p4 = base + plan.pos4[s];
+        a0 = keepGreater(a0, interpolate(d, 0, w1, p1, w2, p2, w3, p3, w4, p4));
+        a1 = keepGreater(a1, interpolate(d, L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a2 = keepGreater(a2, interpolate(d, 2 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a3 = keepGreater(a3, interpolate(d, 3 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+      }
+      int o = bin * BLOCK;
+      a0.intoArray(block, o);
+      a1.intoArray(block, o + L);
+      a2.intoArray(block, o + 2 * L);
+      a3.intoArray(block, o + 3 * L);
+    }
+  }
+
+  private static void maxInterpolated1(float[] d, int base, SamplePlan plan, int bins,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.broadcast(SPECIES, emptyOrFirst(plan, bin));
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        a0 = keepGreater(a0, interpolate(d, 0,
+            FloatVector.broadcast(SPECIES, plan.w1[s]), base + plan.pos1[s],
+            FloatVector.broadcast(SPECIES, plan.w2[s]), base + plan.pos2[s],
+            FloatVector.broadcast(SPECIES, plan.w3[s]), base + plan.pos3[s],
+            FloatVector.broadcast(SPECIES, plan.w4[s]), base + plan.pos4[s]));
+      }
+      a0.intoArray(block, bin * L);
+    }
+  }
+
+  private static void maxCorner4(float[] d, int base, SamplePlan plan, int bins, float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.broadcast(SPECIES, emptyOrFirst(plan, bin));
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        FloatVector w1 = FloatVector.broadcast(SPECIES, plan.w1[s]);
+        FloatVector w2 = FloatVector.broadcast(SPECIES, plan.w2[s]);
+        FloatVector w3 = FloatVector.broadcast(SPECIES, plan.w3[s]);
+        FloatVector w4 = FloatVector.broadcast(SPECIES, plan.w4[s]);
+        int p1 = base + plan.pos1[s];
+        int p2 = base + plan.pos2[s];
+        int p3 = base + plan.pos3[s];
+        int p4 = base + plan.pos4[s];
+        a0 = keepGreater(a0, maxTerm(d, 0, w1, p1, w2, p2, w3, p3, w4, p4));
+        a1 = keepGreater(a1, maxTerm(d, L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a2 = keepGreater(a2, maxTerm(d, 2 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a3 = keepGreater(a3, maxTerm(d, 3 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+      }
+      int o = bin * BLOCK;
+      a0.intoArray(block, o);
+      a1.intoArray(block, o + L);
+      a2.intoArray(block, o + 2 * L);
+      a3.intoArray(block, o + 3 * L);
+    }
+  }
+
+  private static void maxCorner1(float[] d, int base, SamplePlan plan, int bins, float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.broadcast(SPECIES, emptyOrFirst(plan, bin));
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        a0 = keepGreater(a0, maxTerm(d, 0,
+            FloatVector.broadcast(SPECIES, plan.w1[s]), base + plan.pos1[s],
+            FloatVector.broadcast(SPECIES, plan.w2[s]), base + plan.pos2[s],
+            FloatVector.broadcast(SPECIES, plan.w3[s]), base + plan.pos3[s],
+            FloatVector.broadcast(SPECIES, plan.w4[s]), base + plan.pos4[s]));
+      }
+      a0.intoArray(block, bin * L);
+    }
+  }
+}

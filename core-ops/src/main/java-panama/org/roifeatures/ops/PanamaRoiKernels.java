@@ -1,0 +1,136 @@
+package org.roifeatures.ops;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Vector API kernels: RoI Align (all modes) and RoI Pool vectorised over channels of a channels-last
+ * map. Loaded by name by {@link RoiKernelsProvider} only when {@code jdk.incubator.vector} is present.
+ *
+ * <p>The public methods decide per call whether vectorising pays off: maps with fewer channels than one
+ * vector, and CHW maps too small a call to repay a channels-last copy, go to the scalar kernels; see
+ * {@link ChannelsLast} for when a map is copied. Every
+ * path gives the scalar kernels' bits, so the choice never shows in results. PS RoI Align and PS RoI
+ * Pool read a different input channel per bin, so channel vectors do not apply; they use the scalar
+ * kernels.
+ *
+ * <p>Stateless apart from per-thread scratch; thread-safe.
+ */
+final class PanamaRoiKernels implements RoiKernels {
+
+  private static final int MIN_VECTOR_BITS = 128;
+  private static final RoiKernels SCALAR = DefaultRoiKernels.INSTANCE;
+
+  private PanamaRoiKernels() {}
+
+  /** The kernels, or null when the preferred vector is narrower than 128 bits. */
+  public static RoiKernels createIfSupported() {
+    return FloatVector.SPECIES_PREFERRED.vectorBitSize() < MIN_VECTOR_BITS
+        ? null : new PanamaRoiKernels();
+  }
+
+  @Override
+  public String name() {
+    return "panama-" + PanamaAlign.SPECIES.vectorBitSize();
+  }
+
+  @Override
+  public void roiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset) {
+    int bins = params.pooledHeight() * params.pooledWidth();
+    long samples = params.samplingRatio() > 0
+        ? (long) params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
+    boolean copyPays = copyPays(map, numBoxes * bins * samples);
+    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
+      SCALAR.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+      return;
+    }
+    PanamaScratch scratch = PanamaScratch.get();
+    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
+    final int rowLength = map.channels() * bins;
+    final SamplePlan plan = scratch.plan;
+    for (int b = 0; b < numBoxes; b++) {
+      float count = planRoi(hwc, boxes, boxOffset + 4 * b, params, plan);
+      PanamaAlign.roi(hwc, plan, bins, params.mode(), count, scratch, out, outOffset + b * rowLength);
+    }
+  }
+
+  /**
+   * Builds the sample plan of the box at {@code boxes[bo..bo+3]} and returns the average's divisor.
+   * Same float arithmetic, in the same order, as {@link DefaultRoiKernels#roiAlign}.
+   */
+  private static float planRoi(HwcView map, float[] boxes, int bo, RoiAlignParams params,
+      SamplePlan plan) {
+    final int ph = params.pooledHeight();
+    final int pw = params.pooledWidth();
+    final float scale = (float) params.spatialScale();
+    final float shift = params.aligned() ? 0.5f : 0f;
+    float startW = boxes[bo] * scale - shift;
+    float startH = boxes[bo + 1] * scale - shift;
+    float roiW = (boxes[bo + 2] * scale - shift) - startW;
+    float roiH = (boxes[bo + 3] * scale - shift) - startH;
+    if (!params.aligned()) {
+      // Legacy mode forces malformed RoIs to 1x1 cells.
+      roiW = Math.max(roiW, 1f);
+      roiH = Math.max(roiH, 1f);
+    }
+    float binH = roiH / ph;
+    float binW = roiW / pw;
+    int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
+    int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
+    plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
+        gridH, gridW);
+    // Empty grids divide by 1, so they yield 0 rather than NaN.
+    return Math.max((float) ((long) gridH * gridW), 1f);
+  }
+
+  @Override
+  public void roiPool(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiPoolParams params, float[] out, int outOffset) {
+    final int ph = params.pooledHeight();
+    final int pw = params.pooledWidth();
+    boolean copyPays = copyPays(map, (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS);
+    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
+      SCALAR.roiPool(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+      return;
+    }
+    PanamaScratch scratch = PanamaScratch.get();
+    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
+    scratch.ensureEdges(ph, pw);
+    final int rowLength = map.channels() * ph * pw;
+    final float scale = (float) params.spatialScale();
+    for (int b = 0; b < numBoxes; b++) {
+      // Same arithmetic as DefaultRoiKernels.roiPool: rounded corners, inclusive end, min 1x1.
+      int bo = boxOffset + 4 * b;
+      long startW = RoiGeometry.roundHalfAway(boxes[bo] * scale);
+      long startH = RoiGeometry.roundHalfAway(boxes[bo + 1] * scale);
+      long endW = RoiGeometry.roundHalfAway(boxes[bo + 2] * scale);
+      long endH = RoiGeometry.roundHalfAway(boxes[bo + 3] * scale);
+      float binH = (float) Math.max(endH - startH + 1, 1) / ph;
+      float binW = (float) Math.max(endW - startW + 1, 1) / pw;
+      DefaultRoiKernels.quantisedBins(ph, binH, startH, hwc.height(), scratch.hStart, scratch.hEnd);
+      DefaultRoiKernels.quantisedBins(pw, binW, startW, hwc.width(), scratch.wStart, scratch.wEnd);
+      PanamaPool.roi(hwc, ph, pw, scratch, out, outOffset + b * rowLength);
+    }
+  }
+
+  /**
+   * True when the call's work (corner reads per channel) repays one copy of the map: below this, CHW
+   * maps go to the scalar kernels and HWC maps are read in place even when padding would help.
+   */
+  private static boolean copyPays(FeatureMap map, long workPerChannel) {
+    return workPerChannel
+        >= (long) PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL * map.height() * map.width();
+  }
+
+  @Override
+  public void psRoiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset) {
+    SCALAR.psRoiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+  }
+
+  @Override
+  public void psRoiPool(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiPoolParams params, float[] out, int outOffset) {
+    SCALAR.psRoiPool(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+  }
+}

@@ -1,0 +1,44 @@
+package org.roifeatures.ops;
+
+/**
+ * Tuning thresholds of the vector kernels, in one place (like EJML's {@code EjmlParameters}). Changing
+ * them never changes results, only speed: every path computes the same float operations per channel.
+ */
+final class PanamaTuning {
+
+  /**
+   * Channel vectors processed together per pass over a bin's samples. Four independent accumulators
+   * hide the add latency and let one broadcast of each weight serve four loads; more spills registers
+   * on AVX2 (16 vector registers).
+   */
+  static final int CHANNEL_UNROLL = 4;
+
+  /**
+   * A CHW map is copied to HWC (an HWC map with an aliasing pixel stride to padded HWC) for the call when the call's estimated sample work, in corner reads per
+   * channel ({@code boxes × bins × samples per bin × 4}), is at least this many times the map's pixel
+   * count; smaller calls run the scalar CHW kernel, for which a copy would cost more than it saves.
+   * Measured break-even on AVX-512 is about 1 (the copy costs about one pass over the map per channel).
+   */
+  static final int CHW_COPY_MIN_WORK_PER_PIXEL = 2;
+
+  /** Samples per bin (align, adaptive sampling) or cells per bin (pool) assumed when deciding on the copy. */
+  static final int SAMPLES_PER_BIN_GUESS = 4;
+
+  /**
+   * Largest channels-last copy (in floats) kept per thread between calls; larger copies are
+   * allocated per call so that an executor thread does not pin a huge buffer. 4 Mi floats = 16 MiB
+   * (a 1024-channel 50×68 map).
+   */
+  static final int MAX_RETAINED_COPY = 1 << 22;
+
+  /**
+   * Channel counts that are multiples of this (pixel strides of 1 KiB and more) are copied with
+   * padding; see {@link ChannelsLast}. Must be a multiple of the widest vector (16 floats).
+   */
+  static final int PAD_CHANNEL_MULTIPLE = 256;
+
+  /** Floats of padding per pixel in such copies: one cache line. */
+  static final int PIXEL_PAD = 16;
+
+  private PanamaTuning() {}
+}

@@ -1,0 +1,174 @@
+package org.roifeatures.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The vector kernels against the scalar ones on random maps and boxes: channel counts of 1, odd and
+ * non-power-of-two sizes (so the vector body, the one-vector remainder and the scalar channel tail all
+ * run), boxes inside, partly and fully outside the map, tiny, inverted and huge, every mode, both
+ * layouts. Skipped when this JVM has no vector kernels (the scalar test run).
+ */
+class PanamaKernelsTest {
+
+  /** Relative tolerance; the kernels are designed to agree exactly, this only guards the test. */
+  private static final double TOLERANCE = 1e-5;
+
+  private RoiKernels panama;
+
+  @BeforeEach
+  void needsPanama() {
+    panama = RoiKernelsProvider.panamaOrNull();
+    Assumptions.assumeTrue(panama != null, "vector kernels unavailable in this JVM");
+  }
+
+  static Stream<Arguments> shapes() {
+    // C, H, W, PH, PW, spatial scale
+    return Stream.of(
+        Arguments.of(1, 5, 7, 2, 3, 1.0),
+        Arguments.of(3, 9, 11, 7, 7, 0.5),
+        Arguments.of(16, 1, 1, 1, 1, 1.0),
+        Arguments.of(17, 13, 10, 7, 7, 0.25),
+        Arguments.of(33, 6, 19, 3, 2, 1.0),
+        Arguments.of(64, 12, 12, 5, 5, 0.125),
+        Arguments.of(97, 8, 9, 4, 3, 0.5),
+        Arguments.of(256, 25, 34, 7, 7, 0.0625));
+  }
+
+  @ParameterizedTest(name = "C={0} {1}x{2} pooled {3}x{4} scale={5}")
+  @MethodSource("shapes")
+  void alignMatchesScalar(int c, int h, int w, int ph, int pw, double scale) {
+    Random r = new Random(1000L * c + 31L * h + w);
+    FeatureMap chw = RoiAlignModesTest.randomMap(r, c, h, w);
+    float[] boxes = boxes(r, h, w, scale, 60);
+    for (PoolingMode mode : PoolingMode.values()) {
+      for (int sr : new int[] {-1, 0, 1, 2, 3}) {
+        for (boolean aligned : new boolean[] {false, true}) {
+          RoiAlignParams p = new RoiAlignParams(ph, pw, scale, sr, aligned, mode);
+          float[] want = run(RoiKernelsProvider.scalar(), chw, boxes, p);
+          for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
+            compare(want, run(panama, chw.toLayout(layout), boxes, p), c * ph * pw,
+                p + " " + layout);
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "C={0} {1}x{2} pooled {3}x{4} scale={5}")
+  @MethodSource("shapes")
+  void poolMatchesScalar(int c, int h, int w, int ph, int pw, double scale) {
+    Random r = new Random(2000L * c + 17L * h + w);
+    FeatureMap chw = RoiAlignModesTest.randomMap(r, c, h, w);
+    float[] boxes = boxes(r, h, w, scale, 60);
+    RoiPoolParams p = new RoiPoolParams(ph, pw, scale);
+    float[] want = new float[boxes.length / 4 * c * ph * pw];
+    RoiKernelsProvider.scalar().roiPool(chw, boxes, 0, boxes.length / 4, p, want, 0);
+    for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
+      float[] got = new float[want.length];
+      panama.roiPool(chw.toLayout(layout), boxes, 0, boxes.length / 4, p, got, 0);
+      compare(want, got, c * ph * pw, p + " " + layout);
+    }
+  }
+
+  @Test
+  void oneBoxOnABigChwMapAndManyBoxesAgree() {
+    // A single box takes the scalar path for CHW maps, many boxes the channels-last copy: same bits.
+    Random r = new Random(77);
+    FeatureMap chw = RoiAlignModesTest.randomMap(r, 48, 40, 40);
+    float[] boxes = boxes(r, 40, 40, 1.0, 400);
+    RoiAlignParams p = RoiAlignParams.of(7, 7, 1.0, 2, true);
+    float[] all = run(panama, chw, boxes, p);
+    int row = 48 * 49;
+    for (int b = 0; b < 400; b += 37) {
+      float[] one = new float[row];
+      panama.roiAlign(chw, boxes, 4 * b, 1, p, one, 0);
+      for (int i = 0; i < row; i++) {
+        assertEquals(all[b * row + i], one[i], "box " + b + " element " + i);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "C={0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {35, 256})
+  void offsetMapsAndOutputRowsAreRespected(int channels) {
+    // 256 channels: the kernels copy the map with padded pixels; 35: they read it in place.
+    Random r = new Random(5);
+    FeatureMap inner = RoiAlignModesTest.randomMap(r, channels, 9, 8).toLayout(FeatureMap.Layout.HWC);
+    float[] padded = new float[inner.data().length + 11];
+    System.arraycopy(inner.data(), 0, padded, 11, inner.data().length);
+    FeatureMap hwc = FeatureMap.hwc(padded, 11, channels, 9, 8);
+    // 20 boxes of 6 bins: enough work for the copy to pay (PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL).
+    int n = 20;
+    float[] boxes = boxes(r, 9, 8, 1.0, n);
+    RoiAlignParams p = RoiAlignParams.of(2, 3, 1.0, 2, false);
+    float[] want = run(RoiKernelsProvider.scalar(), inner, boxes, p);
+    float[] got = new float[want.length + 7];
+    got[0] = 42f;
+    got[got.length - 1] = 43f;
+    panama.roiAlign(hwc, boxes, 0, n, p, got, 3);
+    assertEquals(42f, got[0]);
+    assertEquals(43f, got[got.length - 1]);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(want[i], got[3 + i], "element " + i);
+    }
+    RoiPoolParams pp = new RoiPoolParams(2, 3, 1.0);
+    float[] wantPool = new float[want.length];
+    RoiKernelsProvider.scalar().roiPool(inner, boxes, 0, n, pp, wantPool, 0);
+    float[] gotPool = new float[want.length + 3];
+    panama.roiPool(hwc, boxes, 0, n, pp, gotPool, 3);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(wantPool[i], gotPool[3 + i], "pool element " + i);
+    }
+  }
+
+  private static float[] run(RoiKernels k, FeatureMap map, float[] boxes, RoiAlignParams p) {
+    float[] out = new float[boxes.length / 4 * map.channels() * p.pooledHeight() * p.pooledWidth()];
+    k.roiAlign(map, boxes, 0, boxes.length / 4, p, out, 0);
+    return out;
+  }
+
+  /** Random boxes of every kind, in image coordinates for a map of h×w cells at {@code scale}. */
+  static float[] boxes(Random r, int h, int w, double scale, int n) {
+    float[] out = new float[4 * n];
+    for (int i = 0; i < n; i++) {
+      float[] b;
+      switch (i % 6) {
+        case 0 -> b = new float[] {-1e6f, -1e6f, 1e6f, 1e6f}; // huge, covers the map
+        case 1 -> {
+          // tiny: under one cell
+          float x = (float) (r.nextDouble() * w / scale);
+          float y = (float) (r.nextDouble() * h / scale);
+          b = new float[] {x, y, x + (float) (0.3 / scale), y + (float) (0.2 / scale)};
+        }
+        case 2 -> b = new float[] {(float) (2 * w / scale), 0, (float) (3 * w / scale),
+            (float) (h / scale)}; // fully outside
+        default -> b = RoiAlignModesTest.randomBox(r, h, w, scale); // inside, partly out, inverted
+      }
+      System.arraycopy(b, 0, out, 4 * i, 4);
+    }
+    return out;
+  }
+
+  private static void compare(float[] want, float[] got, int rowLength, String what) {
+    assertEquals(want.length, got.length, what);
+    for (int i = 0; i < want.length; i++) {
+      double e = want[i];
+      double a = got[i];
+      boolean bothNaN = Double.isNaN(e) && Double.isNaN(a);
+      if (!bothNaN && !(Math.abs(a - e) <= TOLERANCE * Math.max(1, Math.abs(e)))) {
+        fail(what + ": row " + i / rowLength + " element " + i % rowLength + " expected " + e
+            + " got " + a);
+      }
+    }
+  }
+}
