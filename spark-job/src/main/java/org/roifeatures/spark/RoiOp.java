@@ -32,6 +32,15 @@ public enum RoiOp {
         || this == ROI_ALIGN_ROTATED;
   }
 
+  /**
+   * True for the ops whose fast kernels read channels-last maps (RoI Align, RoI Pool, multi-scale):
+   * the task converts each image's maps once to {@code RoiAlign.preferredLayout()} instead of letting
+   * every kernel call copy them. PS and rotated ops run the scalar kernels on CHW maps.
+   */
+  public boolean usesVectorKernels() {
+    return this == ROI_ALIGN || this == ROI_POOL || this == MULTISCALE_ROI_ALIGN;
+  }
+
   /** Floats per box the operator reads: 5 (cx, cy, w, h, angle) when rotated, else 4 (x1..y2). */
   public int boxFields() {
     return this == ROI_ALIGN_ROTATED ? 5 : 4;

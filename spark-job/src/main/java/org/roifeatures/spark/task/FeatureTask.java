@@ -10,6 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.spark.OpSettings;
 import org.roifeatures.spark.RoiOp;
 import org.roifeatures.spark.io.MapEntry;
@@ -114,6 +115,10 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       try {
         for (int i = 0; i < maps.length; i++) {
           maps[i] = loader.load(d.maps().get(i));
+          if (s.op().usesVectorKernels()) {
+            // Once per image, not once per kernel call; results do not depend on the layout.
+            maps[i] = maps[i].toLayout(RoiAlign.preferredLayout());
+          }
         }
       } catch (MapLoadException e) {
         loadFailures.add(failureKey(id, e.reason().name(), e.getMessage()));
