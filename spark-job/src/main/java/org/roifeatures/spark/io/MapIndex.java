@@ -168,7 +168,8 @@ public final class MapIndex {
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no .npy files at " + path);
     }
-    String root = new Path(path).toUri().getPath();
+    // Qualified like the listed files, so a relative maps.path still yields image/level names.
+    String root = qualified(spark, path).toUri().getPath();
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
       List<Row> out = new ArrayList<>();
       Configuration conf = new Configuration();
@@ -224,6 +225,16 @@ public final class MapIndex {
     int parallelism = Math.max(1, Math.min(files.size(),
         spark.sparkContext().defaultParallelism() * 2));
     return spark.createDataset(files, Encoders.STRING()).repartition(parallelism);
+  }
+
+  private static Path qualified(SparkSession spark, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot resolve feature map path " + path + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** Data files at {@code path} (a file, or a directory walked recursively), hidden files skipped. */
