@@ -25,7 +25,9 @@ public final class RoiFeaturesCli {
       "  run              pool RoIs from feature maps and proposals, write Parquet",
       "  generate-sample  write a synthetic data set in every input format",
       "  demo             generate-sample (if absent) + run on it, in local mode unless --master given",
-      "  inspect PATH     show an output's schema, vector metadata, row count and a few rows",
+      "  inspect PATH     show an output's schema, vector metadata, row count and a few rows;",
+      "                   --rows N rows shown (3), --export-npy DIR writes features.npy, rows.json,",
+      "                   metadata.json (or rejects.json for a rejects output), --export-rows N (20000)",
       "  help             this text",
       "",
       "common options:",
@@ -99,7 +101,8 @@ public final class RoiFeaturesCli {
           }
           try (SparkSession spark = session(a)) {
             Inspect.print(spark, a.positional.get(0), Integer.parseInt(a.sample.getOrDefault("rows", "3")),
-                a.sample.get("export-npy"), out);
+                a.sample.get("export-npy"), Integer.parseInt(a.sample.getOrDefault("export-rows",
+                    "" + Inspect.DEFAULT_EXPORT_ROWS)), out);
           }
           return 0;
         }
@@ -196,7 +199,7 @@ public final class RoiFeaturesCli {
     String master;
 
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
-        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy");
+        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows");
 
     static Args parse(String[] args, int from) {
       Args a = new Args();
