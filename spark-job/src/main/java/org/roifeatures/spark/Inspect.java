@@ -37,6 +37,19 @@ final class Inspect {
   /** Rows {@code --export-npy} writes unless {@code --export-rows} says otherwise. */
   static final int DEFAULT_EXPORT_ROWS = 20_000;
 
+  /**
+   * Inspects several outputs in one session. With more than one path, each export goes to
+   * {@code exportDir/<last component of its path>}.
+   */
+  static void printAll(SparkSession spark, List<String> paths, int rows, String exportDir,
+      int exportRows, PrintStream out) throws IOException {
+    for (String path : paths) {
+      String dir = exportDir == null || paths.size() == 1 ? exportDir
+          : Paths.get(exportDir).resolve(new org.apache.hadoop.fs.Path(path).getName()).toString();
+      print(spark, path, rows, dir, exportRows, out);
+    }
+  }
+
   static void print(SparkSession spark, String path, int rows, String exportDir, PrintStream out)
       throws IOException {
     print(spark, path, rows, exportDir, DEFAULT_EXPORT_ROWS, out);

@@ -25,9 +25,10 @@ public final class RoiFeaturesCli {
       "  run              pool RoIs from feature maps and proposals, write Parquet",
       "  generate-sample  write a synthetic data set in every input format",
       "  demo             generate-sample (if absent) + run on it, in local mode unless --master given",
-      "  inspect PATH     show an output's schema, vector metadata, row count and a few rows;",
+      "  inspect PATH...  show an output's schema, vector metadata, row count and a few rows;",
       "                   --rows N rows shown (3), --export-npy DIR writes features.npy, rows.json,",
-      "                   metadata.json (or rejects.json for a rejects output), --export-rows N (20000)",
+      "                   metadata.json (or rejects.json for a rejects output), --export-rows N (20000);",
+      "                   with several paths, each is exported to DIR/<last path component>",
       "  help             this text",
       "",
       "common options:",
@@ -96,11 +97,11 @@ public final class RoiFeaturesCli {
         }
         case "inspect" -> {
           if (a.positional.isEmpty()) {
-            err.println("roi-features inspect: give the output path");
+            err.println("roi-features inspect: give the output path(s)");
             return 2;
           }
           try (SparkSession spark = session(a)) {
-            Inspect.print(spark, a.positional.get(0), Integer.parseInt(a.sample.getOrDefault("rows", "3")),
+            Inspect.printAll(spark, a.positional, Integer.parseInt(a.sample.getOrDefault("rows", "3")),
                 a.sample.get("export-npy"), Integer.parseInt(a.sample.getOrDefault("export-rows",
                     "" + Inspect.DEFAULT_EXPORT_ROWS)), out);
           }

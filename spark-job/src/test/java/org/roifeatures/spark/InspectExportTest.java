@@ -124,4 +124,15 @@ class InspectExportTest extends SparkTestBase {
     assertEquals("img_9999", rejects.get("image_id").get(1).asText());
     assertNull(rejects.get("features"));
   }
+
+  @Test
+  void severalPathsExportToOneDirectoryEach() throws Exception {
+    Path export = dir.resolve("export-all");
+    Inspect.printAll(spark, List.of(output, output + "_rejects"), 1, export.toString(),
+        Inspect.DEFAULT_EXPORT_ROWS, new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8));
+    assertTrue(Files.exists(export.resolve("features").resolve("features.npy")));
+    assertTrue(Files.exists(export.resolve("features").resolve("metadata.json")));
+    assertTrue(Files.exists(export.resolve("features_rejects").resolve("rejects.json")));
+  }
 }
