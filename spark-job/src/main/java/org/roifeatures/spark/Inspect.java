@@ -2,6 +2,7 @@ package org.roifeatures.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,15 +27,36 @@ import org.roifeatures.spark.task.HalfFloats;
 
 /**
  * {@code roi-features inspect PATH}: what an output holds, without writing Spark code — schema, the
- * vector's metadata, row counts, a few rows; optionally exports rows to .npy/.csv for tools that
- * cannot read Parquet (Debian has no pyarrow).
+ * vector's metadata, row counts, a few rows; optionally exports rows (or a rejects output) to
+ * .npy/.json/.csv for tools that cannot read Parquet (Debian has no pyarrow).
  */
 final class Inspect {
 
   private Inspect() {}
 
+  /** Rows {@code --export-npy} writes unless {@code --export-rows} says otherwise. */
+  static final int DEFAULT_EXPORT_ROWS = 20_000;
+
+  /**
+   * Inspects several outputs in one session. With more than one path, each export goes to
+   * {@code exportDir/<last component of its path>}.
+   */
+  static void printAll(SparkSession spark, List<String> paths, int rows, String exportDir,
+      int exportRows, PrintStream out) throws IOException {
+    for (String path : paths) {
+      String dir = exportDir == null || paths.size() == 1 ? exportDir
+          : Paths.get(exportDir).resolve(new org.apache.hadoop.fs.Path(path).getName()).toString();
+      print(spark, path, rows, dir, exportRows, out);
+    }
+  }
+
   static void print(SparkSession spark, String path, int rows, String exportDir, PrintStream out)
       throws IOException {
+    print(spark, path, rows, exportDir, DEFAULT_EXPORT_ROWS, out);
+  }
+
+  static void print(SparkSession spark, String path, int rows, String exportDir, int exportRows,
+      PrintStream out) throws IOException {
     Dataset<Row> df = spark.read().parquet(path);
     out.println("path: " + path);
     out.println("schema:");
@@ -57,6 +80,7 @@ final class Inspect {
       }
     }
     boolean hasFeatures = java.util.Arrays.asList(df.columns()).contains("features");
+    boolean isRejects = java.util.Arrays.asList(df.columns()).contains("reason");
     List<Row> sample = df.orderBy(col("image_id"), col("roi_id")).limit(rows).collectAsList();
     out.println("first " + sample.size() + " rows:");
     for (Row r : sample) {
@@ -70,13 +94,16 @@ final class Inspect {
           }
           s.append("...] ");
         } else {
-          s.append(f.name()).append('=').append(r.getAs(f.name()).toString()).append(' ');
+          s.append(f.name()).append('=').append(String.valueOf((Object) r.getAs(f.name())))
+              .append(' ');
         }
       }
-      out.println(s.toString().replace("=null", "=null"));
+      out.println(s);
     }
     if (exportDir != null && hasFeatures) {
-      export(df, meta, Paths.get(exportDir), rows, out);
+      export(df, meta, Paths.get(exportDir), exportRows, out);
+    } else if (exportDir != null && isRejects) {
+      exportRejects(df, Paths.get(exportDir), exportRows, out);
     }
   }
 
@@ -129,9 +156,16 @@ final class Inspect {
     return v;
   }
 
+  private static final List<String> ROW_COLUMNS =
+      List.of("image_id", "roi_id", "x1", "y1", "x2", "y2", "score", "label", "level");
+  private static final List<String> REJECT_COLUMNS =
+      List.of("image_id", "roi_id", "x1", "y1", "x2", "y2", "score", "label", "reason", "detail");
+
   /**
-   * Writes up to {@code limit} rows as {@code features.npy} (N × vector_length float32) and
-   * {@code rows.csv} (image_id, roi_id, x1, y1, x2, y2, score, label, level), in the same order.
+   * Writes up to {@code limit} rows, ordered by image_id and roi_id, as {@code features.npy}
+   * (N × vector_length float32), {@code rows.json} (one list per column: image_id, roi_id, x1, y1,
+   * x2, y2, score, label, level; nulls and non-finite numbers as null), the same columns as
+   * {@code rows.csv}, and {@code metadata.json} (the vector's roi_features.* description).
    */
   static void export(Dataset<Row> df, Map<String, String> meta, Path dir, int limit, PrintStream out)
       throws IOException {
@@ -140,20 +174,53 @@ final class Inspect {
     int len = rows.isEmpty() ? 0 : decode(rows.get(0).getAs("features"), meta).length;
     float[] all = new float[rows.size() * len];
     List<String> csv = new ArrayList<>();
-    csv.add("image_id,roi_id,x1,y1,x2,y2,score,label,level");
+    csv.add(String.join(",", ROW_COLUMNS));
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
       System.arraycopy(decode(r.getAs("features"), meta), 0, all, i * len, len);
-      csv.add(String.join(",", String.valueOf(r.getAs("image_id")), String.valueOf(r.getAs("roi_id")),
-          String.valueOf(r.getAs("x1")), String.valueOf(r.getAs("y1")), String.valueOf(r.getAs("x2")),
-          String.valueOf(r.getAs("y2")), String.valueOf((Object) r.getAs("score")),
-          String.valueOf((Object) r.getAs("label")), String.valueOf((Object) r.getAs("level"))));
+      List<String> cells = new ArrayList<>();
+      for (String c : ROW_COLUMNS) {
+        cells.add(String.valueOf((Object) r.getAs(c)));
+      }
+      csv.add(String.join(",", cells));
     }
     try (OutputStream os = Files.newOutputStream(dir.resolve("features.npy"))) {
       NpyArrays.write(os, new long[] {rows.size(), len}, all);
     }
     Files.write(dir.resolve("rows.csv"), csv);
+    JSON.writeValue(dir.resolve("rows.json").toFile(), columns(rows, ROW_COLUMNS));
+    JSON.writeValue(dir.resolve("metadata.json").toFile(), meta);
     out.println("exported " + rows.size() + " rows to " + dir.toAbsolutePath()
-        + " (features.npy, rows.csv)");
+        + " (features.npy, rows.json, rows.csv, metadata.json)" + truncation(df, rows.size()));
+  }
+
+  /** Writes up to {@code limit} rows of a rejects output as {@code rejects.json}, one list per column. */
+  static void exportRejects(Dataset<Row> df, Path dir, int limit, PrintStream out) throws IOException {
+    Files.createDirectories(dir);
+    List<Row> rows = df.orderBy(col("image_id"), col("roi_id")).limit(limit).collectAsList();
+    JSON.writeValue(dir.resolve("rejects.json").toFile(), columns(rows, REJECT_COLUMNS));
+    out.println("exported " + rows.size() + " rejects to " + dir.toAbsolutePath() + " (rejects.json)"
+        + truncation(df, rows.size()));
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Map<String, List<Object>> columns(List<Row> rows, List<String> names) {
+    Map<String, List<Object>> m = new LinkedHashMap<>();
+    for (String c : names) {
+      List<Object> values = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        Object v = r.getAs(c);
+        values.add(v instanceof Double d && !Double.isFinite(d) ? null : v);
+      }
+      m.put(c, values);
+    }
+    return m;
+  }
+
+  private static String truncation(Dataset<Row> df, int written) {
+    long total = df.count();
+    return written < total ? "; only the first " + written + " of " + total
+        + " rows, raise --export-rows to get more" : "";
   }
 }

@@ -25,7 +25,10 @@ public final class RoiFeaturesCli {
       "  run              pool RoIs from feature maps and proposals, write Parquet",
       "  generate-sample  write a synthetic data set in every input format",
       "  demo             generate-sample (if absent) + run on it, in local mode unless --master given",
-      "  inspect PATH     show an output's schema, vector metadata, row count and a few rows",
+      "  inspect PATH...  show an output's schema, vector metadata, row count and a few rows;",
+      "                   --rows N rows shown (3), --export-npy DIR writes features.npy, rows.json,",
+      "                   metadata.json (or rejects.json for a rejects output), --export-rows N (20000);",
+      "                   with several paths, each is exported to DIR/<last path component>",
       "  bench            time the job per output format against a plain Parquet writer",
       "  help             this text",
       "",
@@ -56,7 +59,8 @@ public final class RoiFeaturesCli {
       "",
       "inspect options:",
       "  --rows N               rows to print (default 3)",
-      "  --export-npy DIR       also export rows to .npy files");
+      "  --export-npy DIR       also export rows (features.npy, rows.json, metadata.json)",
+      "  --export-rows N        rows to export at most (default 20000)");
 
   private RoiFeaturesCli() {}
 
@@ -112,12 +116,13 @@ public final class RoiFeaturesCli {
         }
         case "inspect" -> {
           if (a.positional.isEmpty()) {
-            err.println("roi-features inspect: give the output path");
+            err.println("roi-features inspect: give the output path(s)");
             return 2;
           }
           try (SparkSession spark = session(a)) {
-            Inspect.print(spark, a.positional.get(0), Integer.parseInt(a.sample.getOrDefault("rows", "3")),
-                a.sample.get("export-npy"), out);
+            Inspect.printAll(spark, a.positional, Integer.parseInt(a.sample.getOrDefault("rows", "3")),
+                a.sample.get("export-npy"), Integer.parseInt(a.sample.getOrDefault("export-rows",
+                    "" + Inspect.DEFAULT_EXPORT_ROWS)), out);
           }
           return 0;
         }
@@ -214,8 +219,8 @@ public final class RoiFeaturesCli {
     String master;
 
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
-        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "rois",
-        "formats", "level-counts");
+        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows",
+        "rois", "formats", "level-counts");
 
     static Args parse(String[] args, int from) {
       Args a = new Args();
