@@ -66,8 +66,15 @@ public final class RoiFeaturesJob {
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
-    IndexStats stats = IndexStats.of(index, configuredScales);
-    OpSettings settings = settings(cfg, stats, configuredScales);
+    String unreadableMaps = unreadableMapFiles(index);
+    IndexStats stats;
+    try {
+      stats = IndexStats.of(index, configuredScales);
+    } catch (IllegalArgumentException e) {
+      throw unreadableMaps.isEmpty() ? e
+          : new IllegalArgumentException(e.getMessage() + "; unreadable: " + unreadableMaps, e);
+    }
+    OpSettings settings = settings(cfg, stats, configuredScales).withUnreadableMapFiles(unreadableMaps);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
@@ -160,6 +167,26 @@ public final class RoiFeaturesJob {
       throw new RejectsFoundException(summary);
     }
     return summary;
+  }
+
+  /**
+   * Index entries without an image id are whole files that could not be indexed (see
+   * {@code ArrowMapFiles.index}); their problems, naming the files, as one text ("" if none). A few
+   * are enough to point at the cause; the count says how many there are.
+   */
+  static String unreadableMapFiles(Dataset<Row> index) {
+    Dataset<Row> bad = index.filter(col("image_id").isNull()).select(col("map.problem"));
+    List<Row> first = bad.limit(5).collectAsList();
+    if (first.isEmpty()) {
+      return "";
+    }
+    List<String> problems = new ArrayList<>();
+    for (Row r : first) {
+      problems.add(r.getString(0));
+    }
+    long count = first.size() < 5 ? first.size() : bad.count();
+    String text = String.join("; ", problems);
+    return count > first.size() ? text + "; and " + (count - first.size()) + " more files" : text;
   }
 
   /** Thrown after writing when {@code fail.on.rejects=true} and something was rejected. */
