@@ -136,6 +136,9 @@ class CorruptInputsTest extends SparkTestBase {
     props.add(json("j_good", 9, "\"x1\": 0, \"y1\": 0, \"x2\": 10, \"y2\": 10, \"score\": \"high\"",
         "BAD_RECORD", "high"));
     props.add(json("j_good2", 0, "\"x1\": 2, \"y1\": 3, \"x2\": 30, \"y2\": 31, \"label\": 2", null, null));
+    // Not JSON at all: no fields can be read, so the reject has no keys but shows the text.
+    props.add(new Proposal("{\"image_id\": \"j_good\", \"roi_id\": 10, \"x1\": 0,", null, -1,
+        "BAD_RECORD", "malformed record: {\"image_id\": \"j_good\""));
     StringBuilder sb = new StringBuilder();
     for (Proposal p : props) {
       sb.append(p.line()).append('\n');
@@ -168,7 +171,7 @@ class CorruptInputsTest extends SparkTestBase {
       if (p.reason() == null) {
         continue;
       }
-      Row r = rejects.get(p.image() + "/" + p.roiId());
+      Row r = rejects.get(p.image() == null ? "null/null" : p.image() + "/" + p.roiId());
       assertTrue(r != null, "no reject for " + p.line() + " in " + rejects.keySet());
       assertEquals(p.reason(), r.getAs("reason"), p.line());
       String detail = r.getAs("detail");
