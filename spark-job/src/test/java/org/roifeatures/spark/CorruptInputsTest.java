@@ -72,7 +72,7 @@ class CorruptInputsTest extends SparkTestBase {
     Path root = dir.resolve("maps_arrow");
     Files.createDirectories(root);
     writeArrow(root.resolve("good.arrow"), "a_good1", "a_good2");
-    byte[] whole = arrowBytes("a_trunc1", "a_trunc2");
+    byte[] whole = arrowBytes("a_trunc1", "a_trunc2", "a_trunc3", "a_trunc4");
     Files.write(root.resolve("trunc.arrow"), Arrays.copyOf(whole, whole.length / 2));
     byte[] garbage = new byte[4096];
     new Random(5).nextBytes(garbage);
@@ -83,12 +83,19 @@ class CorruptInputsTest extends SparkTestBase {
       props.add(csv(id, 0, "0,0,16,16", null, null));
       props.add(csv(id, 1, "4,4,20,28", null, null));
     }
-    // The job cannot tell which images an unreadable file held, so every image without a readable
-    // map is a MAP_UNREADABLE reject whose detail names the unreadable files.
-    props.add(csv("a_trunc1", 0, "0,0,8,8", "MAP_UNREADABLE", "trunc.arrow"));
-    props.add(csv("a_trunc2", 0, "0,0,8,8", "MAP_UNREADABLE", "trunc.arrow"));
-    props.add(csv("a_garbage", 0, "0,0,8,8", "MAP_UNREADABLE", "garbage.arrow"));
-    runAndCheck(root.toString(), writeCsv("arrow.csv", props), props, "arrow");
+    // The first batch of the file cut in half is still readable: its image's reject names that file
+    // and where in it the map was.
+    props.add(csv("a_trunc1", 0, "0,0,8,8", "MAP_UNREADABLE", "trunc.arrow (batch 0, row 0)"));
+    // Beyond the cut, and in the garbage file, the job cannot tell which images the file held, so an
+    // image without a readable map is a MAP_UNREADABLE reject whose detail names the unreadable files.
+    for (String id : List.of("a_trunc4", "a_garbage")) {
+      props.add(csv(id, 0, "0,0,8,8", "MAP_UNREADABLE", "trunc.arrow"));
+      props.add(csv(id, 1, "0,0,9,9", "MAP_UNREADABLE", "garbage.arrow"));
+    }
+    Map<String, Row> rejects = runAndCheck(root.toString(), writeCsv("arrow.csv", props), props,
+        "arrow");
+    String precise = rejects.get("a_trunc1/0").getAs("detail");
+    assertTrue(!precise.contains("garbage.arrow"), "a_trunc1 was found in trunc.arrow: " + precise);
   }
 
   @Test
@@ -148,7 +155,8 @@ class CorruptInputsTest extends SparkTestBase {
     runAndCheck(mapsPath, file.toString(), props, "json");
   }
 
-  private void runAndCheck(String mapsPath, String proposalsPath, List<Proposal> props, String tag) {
+  /** Runs the job, checks every proposal's fate, returns the rejects by "image_id/roi_id". */
+  private Map<String, Row> runAndCheck(String mapsPath, String proposalsPath, List<Proposal> props, String tag) {
     String out = dir.resolve("out_" + tag).toString();
     JobSummary s = runJob(JobOptions.MAPS_PATH, mapsPath, JobOptions.PROPOSALS_PATH, proposalsPath,
         JobOptions.OP, "roi_align", JobOptions.LEVEL, "p3", JobOptions.POOLED_HEIGHT, "3",
@@ -188,6 +196,7 @@ class CorruptInputsTest extends SparkTestBase {
       assertArrayEquals(RoiAlign.forward(m, EndToEndTest.box(r), PARAMS),
           EndToEndTest.floats(r.getAs("features")), EndToEndTest.key(r));
     }
+    return rejects;
   }
 
   private static Proposal csv(String image, long roiId, String box, String reason, String mentions) {
