@@ -155,6 +155,33 @@ class CorruptInputsTest extends SparkTestBase {
     runAndCheck(mapsPath, file.toString(), props, "json");
   }
 
+  @Test
+  void aCorruptParquetMapsFileFailsTheJobNamingTheFileBeforeWritingAnything() throws Exception {
+    // Unlike an Arrow file, the Parquet index is read by Spark itself: a file it cannot read fails
+    // the index stage, with the file in the error, before any output exists.
+    String mapsPath = dir.resolve("maps_bad_parquet").toString();
+    spark.createDataFrame(List.of(mapRow("p_good", map(41))), SampleGenerator.MAP_SCHEMA)
+        .coalesce(1).write().parquet(mapsPath);
+    Path good;
+    try (var files = Files.list(Path.of(mapsPath))) {
+      good = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(good);
+    Files.write(Path.of(mapsPath, "part-99999-cut.parquet"), Arrays.copyOf(bytes, bytes.length / 2));
+    Path csv = dir.resolve("bad_parquet.csv");
+    Files.writeString(csv, "image_id,x1,y1,x2,y2\np_good,0,0,8,8\n");
+    String out = dir.resolve("out_bad_parquet").toString();
+
+    // IllegalArgumentException: the CLI prints its message as one line (exit code 2).
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> runJob(JobOptions.MAPS_PATH, mapsPath,
+            JobOptions.PROPOSALS_PATH, csv.toString(), JobOptions.OUTPUT_PATH, out));
+    assertTrue(e.getMessage().startsWith("cannot read feature maps: "), e.getMessage());
+    assertTrue(e.getMessage().contains("part-99999-cut.parquet"), e.getMessage());
+    assertTrue(e.getMessage().contains("not a Parquet file"), e.getMessage());
+    assertTrue(!Files.exists(Path.of(out)), "no output after a failed index");
+  }
+
   /** Runs the job, checks every proposal's fate, returns the rejects by "image_id/roi_id". */
   private Map<String, Row> runAndCheck(String mapsPath, String proposalsPath, List<Proposal> props, String tag) {
     String out = dir.resolve("out_" + tag).toString();
