@@ -35,11 +35,25 @@ public final class OpSettings implements Serializable {
   final VectorFormat vectorFormat;
   final Precision precision;
   final int batchRois;
+  /**
+   * Map files that could not be indexed at all (e.g. a truncated or corrupt Arrow file), as one
+   * detail text, or "". Their images cannot be known, so an image without a map is then reported as
+   * possibly held by one of them rather than as having none.
+   */
+  final String unreadableMapFiles;
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
       Semantics semantics, int channels, VectorFormat vectorFormat,
       Precision precision, int batchRois) {
+    this(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels, configuredScales,
+        semantics, channels, vectorFormat, precision, batchRois, "");
+  }
+
+  OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
+      PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
+      Semantics semantics, int channels, VectorFormat vectorFormat,
+      Precision precision, int batchRois, String unreadableMapFiles) {
     this.op = op;
     this.pooledHeight = pooledHeight;
     this.pooledWidth = pooledWidth;
@@ -53,6 +67,18 @@ public final class OpSettings implements Serializable {
     this.vectorFormat = vectorFormat;
     this.precision = precision;
     this.batchRois = batchRois;
+    this.unreadableMapFiles = unreadableMapFiles;
+  }
+
+  /** A copy that knows which map files could not be indexed (see {@link #unreadableMapFiles()}). */
+  OpSettings withUnreadableMapFiles(String detail) {
+    return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
+        configuredScales, semantics, channels, vectorFormat, precision, batchRois, detail);
+  }
+
+  /** "" when every map file was indexed, else which ones were not and why. */
+  public String unreadableMapFiles() {
+    return unreadableMapFiles;
   }
 
   /** Floats per output row: C·PH·PW (for PS ops C/(PH·PW)·PH·PW = C). */

@@ -25,8 +25,11 @@ public enum RejectReason {
   BAD_MAP_SHAPE,
   /** The map's channel count differs from the data set's (vectors must have one fixed length). */
   CHANNEL_MISMATCH,
-  /** The map's data length is not C·H·W float32 values. */
+  /** The map's data length is not C·H·W float32 values (a .npy holds more than its header's shape). */
   MAP_LENGTH_MISMATCH,
-  /** The map could not be read (missing file, corrupt or truncated .npy/Arrow/Parquet). */
+  /**
+   * The map could not be read (missing file, corrupt or truncated .npy/Arrow/Parquet), or the image
+   * has no map while some map file could not be indexed at all (it may have held the image's map).
+   */
   MAP_UNREADABLE
 }

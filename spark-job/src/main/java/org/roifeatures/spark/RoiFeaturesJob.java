@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -68,8 +70,16 @@ public final class RoiFeaturesJob {
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
-    IndexStats stats = IndexStats.of(index, configuredScales);
-    OpSettings settings = settings(cfg, stats, configuredScales);
+    Map<String, Double> scalesForIndex = configuredScales;
+    String unreadableMaps = readingMaps(() -> unreadableMapFiles(index));
+    IndexStats stats;
+    try {
+      stats = readingMaps(() -> IndexStats.of(index, scalesForIndex));
+    } catch (IllegalArgumentException e) {
+      throw unreadableMaps.isEmpty() ? e
+          : new IllegalArgumentException(e.getMessage() + "; unreadable: " + unreadableMaps, e);
+    }
+    OpSettings settings = settings(cfg, stats, configuredScales).withUnreadableMapFiles(unreadableMaps);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
@@ -163,6 +173,47 @@ public final class RoiFeaturesJob {
       throw new RejectsFoundException(summary);
     }
     return summary;
+  }
+
+  /**
+   * Index entries without an image id are whole files that could not be indexed (see
+   * {@code ArrowMapFiles.index}); their problems, naming the files, as one text ("" if none). A few
+   * are enough to point at the cause; the count says how many there are.
+   */
+  static String unreadableMapFiles(Dataset<Row> index) {
+    Dataset<Row> bad = index.filter(col("image_id").isNull()).select(col("map.problem"));
+    List<Row> first = bad.limit(5).collectAsList();
+    if (first.isEmpty()) {
+      return "";
+    }
+    List<String> problems = new ArrayList<>();
+    for (Row r : first) {
+      problems.add(r.getString(0));
+    }
+    long count = first.size() < 5 ? first.size() : bad.count();
+    String text = String.join("; ", problems);
+    return count > first.size() ? text + "; and " + (count - first.size()) + " more files" : text;
+  }
+
+  /**
+   * Runs one of the first actions on the map index. A maps file Spark itself cannot read (a corrupt
+   * Parquet file: Parquet maps are indexed by Spark's reader) surfaces as a task failure wrapped in a
+   * job abort; this reports it as one line naming the file. Other failures pass through unchanged.
+   */
+  static <T> T readingMaps(Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (Exception e) { // Spark throws SparkException (checked) without declaring it
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SparkException se && se.getCondition() != null
+            && se.getCondition().startsWith("FAILED_READ_FILE")) {
+          String cause = se.getCause() == null ? "" : ": " + se.getCause().getMessage();
+          throw new IllegalArgumentException("cannot read feature maps: " + se.getMessage().trim()
+              + cause, e);
+        }
+      }
+      throw e;
+    }
   }
 
   /** Thrown after writing when {@code fail.on.rejects=true} and something was rejected. */

@@ -1,8 +1,10 @@
 package org.roifeatures.spark.io;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -14,6 +16,7 @@ import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
@@ -89,12 +92,51 @@ public final class ArrowMapFiles {
         }
       }
     } catch (IOException | RuntimeException e) {
-      // The whole file is unreadable: one entry says so; the images it held get no maps.
+      // The file cannot be used. The images of the batches still readable from its front (a file cut
+      // short keeps them) get an entry saying so; one entry without an image stands for the rest,
+      // which cannot be known.
+      String problem = "unreadable Arrow file " + file + ": " + e.getMessage();
       out.clear();
-      out.add(new Object[] {null, "", -1, -1L, -1, -1, -1, Double.NaN,
-          "unreadable Arrow file " + file + ": " + e.getMessage()});
+      for (Object[] salvaged : salvage(conf, file, allocator)) {
+        out.add(new Object[] {salvaged[0], salvaged[1], salvaged[2], salvaged[3], -1, -1, -1,
+            Double.NaN, problem});
+      }
+      out.add(new Object[] {null, "", -1, -1L, -1, -1, -1, Double.NaN, problem});
     }
     return out;
+  }
+
+  /**
+   * (image_id, level, batch, row) of the record batches that can be read as an IPC stream from the
+   * front of a damaged file, up to the damage. Only when the file starts with the Arrow magic: the
+   * stream's message lengths are then real, not garbage that could ask for a huge allocation.
+   */
+  private static List<Object[]> salvage(Configuration conf, String file, BufferAllocator allocator) {
+    List<Object[]> ids = new ArrayList<>();
+    Path p = new Path(file);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      byte[] magic = in.readNBytes(8); // "ARROW1" and 2 bytes of padding, then the stream
+      if (magic.length < 8 || !new String(magic, 0, 6, StandardCharsets.US_ASCII).equals("ARROW1")) {
+        return ids;
+      }
+      try (ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
+        for (int b = 0; reader.loadNextBatch(); b++) {
+          VectorSchemaRoot root = reader.getVectorSchemaRoot();
+          FieldVector image = root.getVector("image_id");
+          FieldVector level = root.getVector("level");
+          for (int r = 0; image != null && r < root.getRowCount(); r++) {
+            Object id = image.getObject(r);
+            Object lv = level == null ? null : level.getObject(r);
+            if (id != null) {
+              ids.add(new Object[] {id.toString(), lv == null ? "" : lv.toString(), b, (long) r});
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Reached the damage: what was read so far stands.
+    }
+    return ids;
   }
 
   private static long number(FieldVector v, int row) {

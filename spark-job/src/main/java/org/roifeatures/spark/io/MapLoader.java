@@ -47,6 +47,12 @@ public final class MapLoader implements AutoCloseable {
     NpyArrays.FloatArray a;
     try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
       a = NpyArrays.read(in);
+      // numpy never writes past the array: extra bytes mean the header's shape is not the data's,
+      // and reading the first C*H*W floats would give a silently wrong map.
+      if (in.read() >= 0) {
+        throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, e.path() + " has more data "
+            + "than its header's shape " + java.util.Arrays.toString(a.shape()) + " describes", null);
+      }
     }
     long[] s = a.shape();
     if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {

@@ -33,6 +33,9 @@ public final class Proposals {
 
   public static final List<String> COORDS = List.of("x1", "y1", "x2", "y2");
 
+  /** Spark's column for records the JSON/CSV reader could not parse (present only if there are some). */
+  private static final String CORRUPT = "_corrupt_record";
+
   private Proposals() {}
 
   /**
@@ -119,12 +122,17 @@ public final class Proposals {
         optional(names, "score").as("score_raw"), optional(names, "score").try_cast("double").as("score"),
         optional(names, "label").as("label_raw"), optional(names, "label").try_cast("int").as("label"),
         optional(names, "angle").as("angle_raw"), optional(names, "angle").try_cast("double").as("angle"),
+        optional(names, CORRUPT).as(CORRUPT),
         order.as("_order"));
 
     // First problem wins, in this order; the detail names the column and the value.
     Column reason = lit(null).cast("string");
     Column detail = lit(null).cast("string");
     List<Column[]> checks = new ArrayList<>();
+    // A JSON line that is not an object parses to all-null fields plus its text in _corrupt_record:
+    // it is a bad record, not a proposal with a missing image_id.
+    checks.add(new Column[] {col(CORRUPT).isNotNull(), lit(RejectReason.BAD_RECORD.name()),
+        concat(lit("malformed record: "), functions.substring(col(CORRUPT), 1, 200))});
     checks.add(new Column[] {col("image_id").isNull().or(functions.trim(col("image_id")).equalTo("")),
         lit(RejectReason.MISSING_IMAGE_ID.name()), lit("image_id is null or empty")});
     for (String f : List.of("x1", "y1", "x2", "y2", "score", "label", "angle", "roi_id")) {

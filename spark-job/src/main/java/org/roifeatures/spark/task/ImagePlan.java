@@ -25,6 +25,12 @@ public final class ImagePlan {
 
   public static Decision decide(String imageId, List<Row> mapRows, OpSettings s) {
     if (mapRows == null || mapRows.isEmpty()) {
+      // A map file that could not be indexed may have held this image's map: "no map" would then
+      // be a claim the job cannot make, so say which files were unreadable instead.
+      if (!s.unreadableMapFiles().isEmpty()) {
+        return reject(RejectReason.MAP_UNREADABLE, "no readable feature map for image " + imageId
+            + "; it may be in a map file that could not be read: " + s.unreadableMapFiles());
+      }
       return reject(RejectReason.NO_FEATURE_MAP, "no feature map for image " + imageId);
     }
     List<MapEntry> all = new ArrayList<>(mapRows.size());
