@@ -54,33 +54,11 @@ final class PanamaRoiKernels implements RoiKernels {
     }
   }
 
-  /**
-   * Builds the sample plan of the box at {@code boxes[bo..bo+3]} and returns the average's divisor.
-   * Same float arithmetic, in the same order, as {@link DefaultRoiKernels#roiAlign}.
-   */
+  /** Plans the box at {@code boxes[bo..bo+3]} exactly as the scalar kernels do; returns the divisor. */
   private static float planRoi(HwcView map, float[] boxes, int bo, RoiAlignParams params,
       SamplePlan plan) {
-    final int ph = params.pooledHeight();
-    final int pw = params.pooledWidth();
-    final float scale = (float) params.spatialScale();
-    final float shift = params.aligned() ? 0.5f : 0f;
-    float startW = boxes[bo] * scale - shift;
-    float startH = boxes[bo + 1] * scale - shift;
-    float roiW = (boxes[bo + 2] * scale - shift) - startW;
-    float roiH = (boxes[bo + 3] * scale - shift) - startH;
-    if (!params.aligned()) {
-      // Legacy mode forces malformed RoIs to 1x1 cells.
-      roiW = Math.max(roiW, 1f);
-      roiH = Math.max(roiH, 1f);
-    }
-    float binH = roiH / ph;
-    float binW = roiW / pw;
-    int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
-    int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
-    plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
-        gridH, gridW);
-    // Empty grids divide by 1, so they yield 0 rather than NaN.
-    return Math.max((float) ((long) gridH * gridW), 1f);
+    return DefaultRoiKernels.planAlignRoi(map.height(), map.width(), map.pixelStride(), boxes, bo,
+        params, plan);
   }
 
   @Override

@@ -24,30 +24,12 @@ final class DefaultRoiKernels implements RoiKernels {
     final int pw = params.pooledWidth();
     final int bins = ph * pw;
     final SamplePlan plan = new SamplePlan();
-    final float scale = (float) params.spatialScale();
-    final float shift = params.aligned() ? 0.5f : 0f;
     for (int b = 0; b < numBoxes; b++) {
-      int bo = boxOffset + 4 * b;
-      float startW = boxes[bo] * scale - shift;
-      float startH = boxes[bo + 1] * scale - shift;
-      float roiW = (boxes[bo + 2] * scale - shift) - startW;
-      float roiH = (boxes[bo + 3] * scale - shift) - startH;
-      if (!params.aligned()) {
-        // Legacy mode forces malformed RoIs to 1x1 cells.
-        roiW = Math.max(roiW, 1f);
-        roiH = Math.max(roiH, 1f);
-      }
-      float binH = roiH / ph;
-      float binW = roiW / pw;
-      int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
-      int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
-      plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
-          gridH, gridW);
+      float count = planAlignRoi(map.height(), map.width(), map.pixelStride(), boxes,
+          boxOffset + 4 * b, params, plan);
       int rowOut = outOffset + b * channels * bins;
       switch (params.mode()) {
         case AVG -> {
-          // Empty grids divide by 1, so they yield 0 rather than NaN.
-          float count = Math.max((float) ((long) gridH * gridW), 1f);
           for (int c = 0; c < channels; c++) {
             averageBins(map, c, plan, bins, count, out, rowOut + c * bins);
           }
@@ -65,6 +47,35 @@ final class DefaultRoiKernels implements RoiKernels {
         default -> throw new AssertionError(params.mode());
       }
     }
+  }
+
+  /**
+   * Plans the RoI Align samples of the box at {@code boxes[bo..bo+3]} into {@code plan} on a map of
+   * {@code height × width} cells, and returns the average's divisor {@code max(gridH·gridW, 1)} (an
+   * empty grid divides by 1, giving 0 rather than NaN). torchvision's float32 arithmetic in its order;
+   * the vector kernels plan with this too, so both read the same sample points.
+   */
+  static float planAlignRoi(int height, int width, int pixelStride, float[] boxes, int bo,
+      RoiAlignParams params, SamplePlan plan) {
+    final int ph = params.pooledHeight();
+    final int pw = params.pooledWidth();
+    final float scale = (float) params.spatialScale();
+    final float shift = params.aligned() ? 0.5f : 0f;
+    float startW = boxes[bo] * scale - shift;
+    float startH = boxes[bo + 1] * scale - shift;
+    float roiW = (boxes[bo + 2] * scale - shift) - startW;
+    float roiH = (boxes[bo + 3] * scale - shift) - startH;
+    if (!params.aligned()) {
+      // Legacy mode forces malformed RoIs to 1x1 cells.
+      roiW = Math.max(roiW, 1f);
+      roiH = Math.max(roiH, 1f);
+    }
+    float binH = roiH / ph;
+    float binW = roiW / pw;
+    int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
+    int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
+    plan.build(height, width, pixelStride, ph, pw, startH, startW, binH, binW, gridH, gridW);
+    return Math.max((float) ((long) gridH * gridW), 1f);
   }
 
   /** Mean of the interpolated samples of each bin; samples off the map were dropped (they add 0). */
