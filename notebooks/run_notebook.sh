@@ -68,11 +68,11 @@ run_op() { # name op [extra options...]
     --proposals.format csv --op "$op" --output.path "$data/out/$name" \
     --output.rejects.path "$data/out/${name}_rejects" --output.mode overwrite "$@"
 }
-run_op roi_align roi_align --level p5
+run_op roi_align roi_align --level p5 --aligned true
 run_op roi_pool roi_pool --level p5
 # The sample images are 384x512, about half a COCO image: halve the canonical box size so the
 # boxes spread over p3..p5 (torchvision default 224 would put nearly all of them on p3).
-run_op multiscale multiscale_roi_align --canonical.scale 112
+run_op multiscale multiscale_roi_align --canonical.scale 112 --aligned true
 
 rm -rf "$data/export"
 step "exporting the three outputs and the rejects with inspect -> $data/export"

@@ -45,6 +45,7 @@ public final class JobOptions {
   public static final String TESTING_FAIL_PARTITIONS = "testing.fail.partitions";
   public static final String TESTING_FAIL_AFTER_ROWS = "testing.fail.after.rows";
   public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
+  public static final String TESTING_FAIL_MODE = "testing.fail.mode";
 
   static final List<Option> ALL = List.of(
       new Option(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
@@ -76,7 +77,8 @@ public final class JobOptions {
       new Option(BATCH_ROIS, "64", "RoIs pooled per kernel call; bounds the task's output buffer"),
       new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
       new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
-      new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"));
+      new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"),
+      new Option(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)"));
 
   private JobOptions() {}
 

@@ -124,7 +124,8 @@ public final class RoiFeaturesJob {
         new FeatureTask(bSettings, images, written, failures, clock,
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
-                cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS))),
+                cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
+                cfg.getChoice(JobOptions.TESTING_FAIL_MODE, "throw", "kill-executor"))),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
             OutputMetadata.asFieldMetadata(description), settings.op() == RoiOp.ROI_ALIGN_ROTATED)));
     // Field metadata set through the encoder does not survive every plan; pin it on the column.

@@ -187,7 +187,8 @@ class CorruptInputsTest extends SparkTestBase {
     String out = dir.resolve("out_" + tag).toString();
     JobSummary s = runJob(JobOptions.MAPS_PATH, mapsPath, JobOptions.PROPOSALS_PATH, proposalsPath,
         JobOptions.OP, "roi_align", JobOptions.LEVEL, "p3", JobOptions.POOLED_HEIGHT, "3",
-        JobOptions.POOLED_WIDTH, "3", JobOptions.SAMPLING_RATIO, "2", JobOptions.OUTPUT_PATH, out);
+        JobOptions.POOLED_WIDTH, "3", JobOptions.SAMPLING_RATIO, "2", JobOptions.ALIGNED, "true",
+        JobOptions.OUTPUT_PATH, out);
 
     Map<String, Long> wantByReason = new TreeMap<>();
     long wantWritten = props.stream().filter(p -> p.reason() == null).count();

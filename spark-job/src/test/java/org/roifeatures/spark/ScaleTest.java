@@ -84,7 +84,7 @@ class ScaleTest extends SparkTestBase {
     JobSummary s = runJob(JobOptions.MAPS_PATH, maps.toString(), JobOptions.MAPS_SCALES, "0.125",
         JobOptions.PROPOSALS_PATH, csv.toString(), JobOptions.OP, "roi_align",
         JobOptions.POOLED_HEIGHT, "2", JobOptions.POOLED_WIDTH, "2", JobOptions.SAMPLING_RATIO, "2",
-        JobOptions.OUTPUT_PATH, output);
+        JobOptions.ALIGNED, "true", JobOptions.OUTPUT_PATH, output);
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("ScaleTest large map: %d RoIs from one %dx%dx%d map in %.1f s (%s)%n", n, c,
         h, w, seconds, s.timing());
@@ -140,7 +140,8 @@ class ScaleTest extends SparkTestBase {
     long t0 = System.nanoTime();
     JobSummary s = runJob(JobOptions.MAPS_PATH, mapsPath, JobOptions.PROPOSALS_PATH,
         proposals.toString(), JobOptions.OP, "roi_align", JobOptions.POOLED_HEIGHT, "2",
-        JobOptions.POOLED_WIDTH, "2", JobOptions.SAMPLING_RATIO, "2", JobOptions.OUTPUT_PATH, output);
+        JobOptions.POOLED_WIDTH, "2", JobOptions.SAMPLING_RATIO, "2", JobOptions.ALIGNED, "true",
+        JobOptions.OUTPUT_PATH, output);
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("ScaleTest many images: %d images x 1 RoI in %.1f s (%s)%n", images, seconds,
         s.timing());

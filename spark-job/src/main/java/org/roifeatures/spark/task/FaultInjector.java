@@ -22,15 +22,23 @@ public final class FaultInjector implements Serializable {
   private final int[] partitions;
   private final long afterRows;
   private final int attempts;
+  /** True: halt the whole executor JVM (as a killed executor) instead of failing the task. */
+  private final boolean killExecutor;
 
-  private FaultInjector(int[] partitions, long afterRows, int attempts) {
+  private FaultInjector(int[] partitions, long afterRows, int attempts, boolean killExecutor) {
     this.partitions = partitions;
     this.afterRows = afterRows;
     this.attempts = attempts;
+    this.killExecutor = killExecutor;
   }
 
   /** The injector for {@code "0,2"}-style partition lists; an empty list injects nothing. */
-  public static FaultInjector parse(String partitionList, long afterRows, int attempts) {
+  public static FaultInjector parse(String partitionList, long afterRows, int attempts,
+      String mode) {
+    if (!mode.equals("throw") && !mode.equals("kill-executor")) {
+      throw new IllegalArgumentException("testing.fail.mode must be throw or kill-executor, got '"
+          + mode + "'");
+    }
     Set<Integer> ids = new TreeSet<>();
     for (String p : partitionList.split(",")) {
       if (!p.isBlank()) {
@@ -48,7 +56,8 @@ public final class FaultInjector implements Serializable {
     if (attempts < 1) {
       throw new IllegalArgumentException("testing.fail.attempts must be >= 1, got " + attempts);
     }
-    return new FaultInjector(ids.stream().mapToInt(Integer::intValue).toArray(), afterRows, attempts);
+    return new FaultInjector(ids.stream().mapToInt(Integer::intValue).toArray(), afterRows, attempts,
+        mode.equals("kill-executor"));
   }
 
   /** Throws when this is an early attempt of a listed partition that has emitted enough rows. */
@@ -60,8 +69,19 @@ public final class FaultInjector implements Serializable {
     if (ctx == null || ctx.attemptNumber() >= attempts) {
       return;
     }
+    if (killExecutor && ctx.stageAttemptNumber() > 0) {
+      // A lost executor takes its shuffle files along, so Spark may rerun the stage, whose task
+      // attempts count from 0 again: kill only in the first stage attempt, or it never finishes.
+      return;
+    }
     for (int p : partitions) {
       if (p == ctx.partitionId()) {
+        if (killExecutor) {
+          // The executor process dies mid-task, as when a node is lost; only for cluster tests
+          // (in local mode this would end the driver too).
+          System.err.println(MESSAGE + ": halting executor in partition " + p);
+          Runtime.getRuntime().halt(137);
+        }
         throw new IllegalStateException(MESSAGE + ": partition " + p + " after " + rowsEmitted
             + " rows, attempt " + ctx.attemptNumber());
       }

@@ -25,7 +25,9 @@ import org.roifeatures.spark.sample.SampleGenerator;
  * jars — running the fat jar submitted with {@code SparkSubmit --master spark://127.0.0.1:PORT}. Its
  * output must equal the local-mode output row for row, which proves the closures and broadcasts
  * serialise, every shipped class is registered with Kryo (registration is required), and nothing
- * depends on driver-local state. Every process started here is stopped, also on failure.
+ * depends on driver-local state. A second run halts an executor JVM mid-task (test-only fault
+ * injector) and must still produce exactly the same rows. Every process started here is stopped,
+ * also on failure.
  */
 class StandaloneClusterIT extends SparkTestBase {
 
@@ -87,14 +89,8 @@ class StandaloneClusterIT extends SparkTestBase {
 
     String clustered = dir.resolve("cluster").toString();
     SparkSubmitLauncher.Result run = SparkSubmitLauncher.submit(List.of("-Xmx1g"),
-        SparkSubmitLauncher.list("--master", master, "--deploy-mode", "client",
-            "--properties-file", SparkSubmitLauncher.projectRoot().resolve("conf/spark-defaults.conf")
-                .toString(),
-            "--conf", "spark.kryo.registrationRequired=true", "--conf", "spark.ui.enabled=false",
-            "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-            "--executor-memory", "768m", "--total-executor-cores", "2",
-            "--conf", "spark.executor.cores=1", "--conf", "spark.sql.shuffle.partitions=4"),
-        SparkSubmitLauncher.list("run", "--maps.path", data.resolve("maps_parquet").toString(),
+        submitArgs(master), SparkSubmitLauncher.list("run",
+            "--maps.path", data.resolve("maps_parquet").toString(),
             "--proposals.path", data.resolve("proposals_json").toString(),
             "--op", "multiscale_roi_align", "--partitions", "4", "--output.path", clustered),
         SparkSubmitLauncher.logFile("cluster-submit"), 900);
@@ -104,14 +100,56 @@ class StandaloneClusterIT extends SparkTestBase {
         + SparkSubmitLauncher.logFile("cluster-worker0") + ")");
 
     Map<String, Row> want = byKey(spark.read().parquet(local).collectAsList());
-    List<Row> got = spark.read().parquet(clustered).collectAsList();
-    assertEquals(want.size(), got.size());
+    assertSameRows(want, clustered);
+
+    // An executor JVM that dies mid-task (halted by the test-only fault injector): the master starts
+    // a new one, Spark reruns what was lost, and the output is still exactly the local output.
+    String survived = dir.resolve("survived").toString();
+    SparkSubmitLauncher.Result killed = SparkSubmitLauncher.submit(List.of("-Xmx1g"),
+        submitArgs(master), SparkSubmitLauncher.list("run",
+            "--maps.path", data.resolve("maps_parquet").toString(),
+            "--proposals.path", data.resolve("proposals_json").toString(),
+            "--op", "multiscale_roi_align", "--partitions", "4", "--output.path", survived,
+            "--testing.fail.partitions", "0", "--testing.fail.after.rows", "2",
+            "--testing.fail.mode", "kill-executor"),
+        SparkSubmitLauncher.logFile("cluster-submit-kill"), 900);
+    assertEquals(0, killed.exitCode(),
+        SparkSubmitLauncher.tail(SparkSubmitLauncher.logFile("cluster-submit-kill")));
+    assertTrue(executorStderrContains("halting executor"), "an executor was halted mid-task");
+    assertSameRows(want, survived);
+  }
+
+  private static void assertSameRows(Map<String, Row> want, String path) {
+    List<Row> got = spark.read().parquet(path).collectAsList();
+    assertEquals(want.size(), got.size(), path);
     for (Row r : got) {
       Row w = want.get(key(r));
       assertTrue(w != null, "unexpected row " + key(r));
       assertArrayEquals((byte[]) w.getAs("features"), (byte[]) r.getAs("features"), key(r));
       assertEquals(w.<String>getAs("level"), r.<String>getAs("level"), key(r));
     }
+  }
+
+  private static List<String> submitArgs(String master) {
+    return SparkSubmitLauncher.list("--master", master, "--deploy-mode", "client",
+        "--properties-file", SparkSubmitLauncher.projectRoot().resolve("conf/spark-defaults.conf")
+            .toString(),
+        "--conf", "spark.kryo.registrationRequired=true", "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+        "--executor-memory", "768m", "--total-executor-cores", "2",
+        "--conf", "spark.executor.cores=1", "--conf", "spark.sql.shuffle.partitions=4");
+  }
+
+  /** True when some executor's stderr (in a worker's work dir) contains {@code text}. */
+  private static boolean executorStderrContains(String text) throws IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+        if (Files.readString(f).contains(text)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static List<String> withArgs(List<String> cmd, String... args) {
