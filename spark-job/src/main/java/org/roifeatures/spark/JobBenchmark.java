@@ -5,17 +5,20 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.ContentSummary;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.roifeatures.spark.sample.SampleGenerator;
@@ -45,7 +48,7 @@ public final class JobBenchmark {
     int channels = Integer.parseInt(options.getOrDefault("channels", "256"));
     Path dir = Path.of(options.getOrDefault("out", "target/bench-data"));
     List<String> formats = List.of(options.getOrDefault("formats", "binary/float32,binary/float16,"
-        + "binary/bfloat16,array/float32,vector/float32").split(","));
+        + "binary/bfloat16,binary/float32/zstd,array/float32,vector/float32").split(","));
     List<Integer> levelCounts = new ArrayList<>();
     for (String l : options.getOrDefault("level-counts", "1,4").split(",")) {
       levelCounts.add(Integer.parseInt(l.trim()));
@@ -54,7 +57,7 @@ public final class JobBenchmark {
     out.printf("roi-features job benchmark: %d images x %d RoIs, %d channels, 7x7, master %s, "
         + "kernels %s%n", images, rois, channels, spark.sparkContext().master(),
         org.roifeatures.ops.RoiAlign.kernelName());
-    out.printf("%-34s %10s %9s %10s %9s %10s%n", "run", "RoIs", "seconds", "RoIs/s", "MB/s",
+    out.printf("%-38s %10s %9s %10s %9s %10s%n", "run", "RoIs", "seconds", "RoIs/s", "MB/s",
         "file MB");
     for (int levels : levelCounts) {
       Path data = dir.resolve("data_" + levels + "level");
@@ -63,10 +66,18 @@ public final class JobBenchmark {
             rois, 384, 512, 11), false);
       }
       String op = levels == 1 ? "roi_align" : "multiscale_roi_align";
+      String float32Output = null;
       for (String f : formats) {
         String[] fp = f.trim().split("/");
         String name = levels + " level " + op.replace("_roi_align", "") + " " + f.trim();
-        results.add(print(out, timeJob(spark, data, dir.resolve("out"), name, op, fp[0], fp[1])));
+        Result r = print(out, timeJob(spark, data, dir.resolve("out"), name, op, fp[0], fp[1],
+            fp.length > 2 ? fp[2] : "snappy"));
+        results.add(r);
+        if (f.trim().equals("binary/float32")) {
+          float32Output = r.summary().outputPath();
+        } else if (fp[0].equals("binary") && !fp[1].equals("float32") && float32Output != null) {
+          out.println("    " + precisionError(spark, float32Output, r.summary().outputPath()));
+        }
       }
       long n = results.get(results.size() - 1).rows();
       results.add(print(out, timePlainWriter(spark, dir.resolve("out").resolve("plain"),
@@ -75,8 +86,44 @@ public final class JobBenchmark {
     return results;
   }
 
+  /**
+   * Error of a reduced-precision output against the float32 output, over the RoIs of one image:
+   * the largest |Δ| relative to the largest |value| of its vector, and the mean |Δ| / mean |value|.
+   */
+  static String precisionError(SparkSession spark, String float32Path, String reducedPath) {
+    Dataset<Row> full = spark.read().parquet(float32Path);
+    Dataset<Row> reduced = spark.read().parquet(reducedPath);
+    Map<String, String> meta = Inspect.vectorMetadata(reduced);
+    String image = full.select("image_id").first().getString(0);
+    Map<Long, float[]> want = new HashMap<>();
+    for (Row r : full.filter(functions.col("image_id").equalTo(image)).collectAsList()) {
+      want.put(r.getLong(r.fieldIndex("roi_id")), Inspect.decode(r.getAs("features"), Map.of()));
+    }
+    double worst = 0;
+    double sumDiff = 0;
+    double sumAbs = 0;
+    for (Row r : reduced.filter(functions.col("image_id").equalTo(image)).collectAsList()) {
+      float[] w = want.get(r.getLong(r.fieldIndex("roi_id")));
+      float[] g = Inspect.decode(r.getAs("features"), meta);
+      double peak = 0;
+      double maxDiff = 0;
+      for (int i = 0; i < w.length; i++) {
+        peak = Math.max(peak, Math.abs(w[i]));
+        double d = Math.abs(w[i] - g[i]);
+        maxDiff = Math.max(maxDiff, d);
+        sumDiff += d;
+        sumAbs += Math.abs(w[i]);
+      }
+      if (peak > 0) {
+        worst = Math.max(worst, maxDiff / peak);
+      }
+    }
+    return String.format("error vs float32 (%s, %d RoIs): max |d|/max|v| %.2e, mean |d|/mean |v| %.2e",
+        meta.get("roi_features.dtype"), want.size(), worst, sumAbs > 0 ? sumDiff / sumAbs : 0.0);
+  }
+
   private static Result print(PrintStream out, Result r) {
-    out.printf("%-34s %,10d %9.2f %,10.0f %9.1f %10.1f%n", r.name(), r.rows(), r.seconds(),
+    out.printf("%-38s %,10d %9.2f %,10.0f %9.1f %10.1f%n", r.name(), r.rows(), r.seconds(),
         r.rowsPerSecond(), r.bytes() / 1e6 / r.seconds(), r.bytes() / 1e6);
     if (r.summary() != null && r.summary().timing() != null) {
       JobSummary.Timing t = r.summary().timing();
@@ -87,7 +134,7 @@ public final class JobBenchmark {
   }
 
   static Result timeJob(SparkSession spark, Path data, Path outDir, String name, String op,
-      String format, String precision) throws IOException {
+      String format, String precision, String codec) throws IOException {
     Map<String, String> o = new LinkedHashMap<>();
     o.put(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString());
     o.put(JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString());
@@ -95,6 +142,7 @@ public final class JobBenchmark {
     o.put(JobOptions.SAMPLING_RATIO, "2");
     o.put(JobOptions.VECTOR_FORMAT, format);
     o.put(JobOptions.PRECISION, precision);
+    o.put(JobOptions.COMPRESSION, codec);
     o.put(JobOptions.SAVE_MODE, "overwrite");
     String path = outDir.resolve(name.replaceAll("[^A-Za-z0-9]+", "_")).toString();
     o.put(JobOptions.OUTPUT_PATH, path);
