@@ -50,6 +50,27 @@ public final class RoiFeaturesJob {
 
   /** Runs the job with a resolved configuration on an existing session. */
   public static JobSummary run(SparkSession spark, JobConfig cfg) {
+    int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
+        : spark.sparkContext().defaultParallelism();
+    // Everything this job shuffles is small (proposals, index rows, rejects): Spark's default of 200
+    // shuffle partitions only adds task overhead (seconds per stage in local mode). Unless the user
+    // set spark.sql.shuffle.partitions, use the compute partition count while the job runs.
+    boolean ownShufflePartitions = !spark.conf().contains(SHUFFLE_PARTITIONS);
+    if (ownShufflePartitions) {
+      spark.conf().set(SHUFFLE_PARTITIONS, Integer.toString(Math.max(partitions, 1)));
+    }
+    try {
+      return run(spark, cfg, partitions);
+    } finally {
+      if (ownShufflePartitions) {
+        spark.conf().unset(SHUFFLE_PARTITIONS);
+      }
+    }
+  }
+
+  private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+
+  private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions) {
     long start = System.nanoTime();
     String outputPath = cfg.get(JobOptions.OUTPUT_PATH);
     String rejectsPath = cfg.get(JobOptions.REJECTS_PATH).isEmpty()
@@ -95,8 +116,6 @@ public final class RoiFeaturesJob {
             col("score"), col("label"), col("angle"))).as("rois"));
     Dataset<Row> maps = index.filter(col("image_id").isNotNull())
         .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
-    int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
-        : spark.sparkContext().defaultParallelism();
     // Only proposals and index rows are shuffled here; sorting by map file and row lets each task
     // read its Parquet/Arrow map files in one forward pass.
     Dataset<Row> work = rois.join(maps, rois.col("image_id").equalTo(maps.col("image_id")), "left")
