@@ -2,11 +2,15 @@ package org.roifeatures.spark;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Driver-side progress for long runs: when a stage starts and ends, and at most every
@@ -32,11 +36,26 @@ final class ProgressListener extends SparkListener {
     this.intervalMillis = intervalMillis;
   }
 
+  /** The job description (set per phase by the job) of each stage of the jobs started so far. */
+  private final Map<Integer, String> stagePhase = new ConcurrentHashMap<>();
+
+  @Override
+  public void onJobStart(SparkListenerJobStart event) {
+    String description = event.properties() == null ? null
+        : event.properties().getProperty("spark.job.description");
+    if (description != null) {
+      for (Object stageId : CollectionConverters.asJava(event.stageIds())) {
+        stagePhase.put((Integer) stageId, description);
+      }
+    }
+  }
+
   @Override
   public void onStageSubmitted(SparkListenerStageSubmitted event) {
     tasksDone = 0;
     tasksTotal = event.stageInfo().numTasks();
-    stageName = shortName(event.stageInfo().name());
+    stageName = stagePhase.getOrDefault(event.stageInfo().stageId(),
+        shortName(event.stageInfo().name()));
     LOG.info("stage {} ({}) started: {} tasks", event.stageInfo().stageId(), stageName, tasksTotal);
   }
 
@@ -67,7 +86,7 @@ final class ProgressListener extends SparkListener {
         seconds);
   }
 
-  /** "parquet at RoiFeaturesJob.java:112" → "parquet at RoiFeaturesJob.java:112" without call sites. */
+  /** The first line of a stage name (Spark appends call sites on further lines). */
   private static String shortName(String name) {
     int nl = name.indexOf('\n');
     return nl < 0 ? name : name.substring(0, nl);

@@ -59,18 +59,30 @@ public final class RoiFeaturesJob {
     if (ownShufflePartitions) {
       spark.conf().set(SHUFFLE_PARTITIONS, Integer.toString(Math.max(partitions, 1)));
     }
+    LongAccumulator images = spark.sparkContext().longAccumulator("roi-features images");
+    LongAccumulator written = spark.sparkContext().longAccumulator("roi-features rois");
+    ProgressListener progress = new ProgressListener(images, written, 10_000);
+    spark.sparkContext().addSparkListener(progress);
     try {
-      return run(spark, cfg, partitions);
+      return run(spark, cfg, partitions, images, written);
     } finally {
+      spark.sparkContext().removeSparkListener(progress);
+      spark.sparkContext().setJobDescription(null);
       if (ownShufflePartitions) {
         spark.conf().unset(SHUFFLE_PARTITIONS);
       }
     }
   }
 
+  /** Names the Spark jobs that follow, in the progress log and the Spark UI. */
+  private static void phase(SparkSession spark, String what) {
+    spark.sparkContext().setJobDescription("roi-features: " + what);
+  }
+
   private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
 
-  private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions) {
+  private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions,
+      LongAccumulator images, LongAccumulator written) {
     long start = System.nanoTime();
     String outputPath = cfg.get(JobOptions.OUTPUT_PATH);
     String rejectsPath = cfg.get(JobOptions.REJECTS_PATH).isEmpty()
@@ -82,6 +94,7 @@ public final class RoiFeaturesJob {
       refuseExisting(spark, rejectsPath);
     }
 
+    phase(spark, "index feature maps");
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT, "auto", "parquet", "arrow", "npy"));
@@ -105,6 +118,7 @@ public final class RoiFeaturesJob {
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
+    phase(spark, "read and validate proposals");
     Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
             "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED)
@@ -126,13 +140,9 @@ public final class RoiFeaturesJob {
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> typedWork = work;
 
-    LongAccumulator images = spark.sparkContext().longAccumulator("roi-features images");
-    LongAccumulator written = spark.sparkContext().longAccumulator("roi-features rois");
     CollectionAccumulator<String> failures =
         spark.sparkContext().collectionAccumulator("roi-features map failures");
     TaskClock clock = new TaskClock(spark.sparkContext());
-    ProgressListener progress = new ProgressListener(images, written, 10_000);
-    spark.sparkContext().addSparkListener(progress);
 
     Map<String, Double> levelScales = new LinkedHashMap<>();
     for (String level : settings.levels()) {
@@ -150,6 +160,7 @@ public final class RoiFeaturesJob {
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
+    phase(spark, "pool and write features");
     long writeStart = System.nanoTime();
     write(features, cfg, saveMode).parquet(outputPath);
     double featureSeconds = (System.nanoTime() - writeStart) / 1e9;
@@ -172,9 +183,11 @@ public final class RoiFeaturesJob {
     Dataset<Row> imageRejects = typedWork.flatMap(new RejectTask(bSettings, bFailed),
         Encoders.row(OutputRows.REJECT_SCHEMA));
     Dataset<Row> rejects = proposalRejects.unionByName(imageRejects);
+    phase(spark, "write rejects");
     rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
 
     Map<String, Long> byReason = new TreeMap<>();
+    phase(spark, "summarise");
     for (Row r : spark.read().parquet(rejectsPath).groupBy("reason").count().collectAsList()) {
       byReason.put(r.getString(0), r.getLong(1));
     }
@@ -183,7 +196,6 @@ public final class RoiFeaturesJob {
     proposals.unpersist();
     work.unpersist();
     bFailed.destroy();
-    spark.sparkContext().removeSparkListener(progress);
     double seconds = (System.nanoTime() - start) / 1e9;
     JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
         outputPath, rejectsPath, seconds, settings.toString(),
