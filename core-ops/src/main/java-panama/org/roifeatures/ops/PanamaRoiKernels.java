@@ -75,18 +75,9 @@ final class PanamaRoiKernels implements RoiKernels {
     HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
     scratch.ensureEdges(ph, pw);
     final int rowLength = map.channels() * ph * pw;
-    final float scale = (float) params.spatialScale();
     for (int b = 0; b < numBoxes; b++) {
-      // Same arithmetic as DefaultRoiKernels.roiPool: rounded corners, inclusive end, min 1x1.
-      int bo = boxOffset + 4 * b;
-      long startW = RoiGeometry.roundHalfAway(boxes[bo] * scale);
-      long startH = RoiGeometry.roundHalfAway(boxes[bo + 1] * scale);
-      long endW = RoiGeometry.roundHalfAway(boxes[bo + 2] * scale);
-      long endH = RoiGeometry.roundHalfAway(boxes[bo + 3] * scale);
-      float binH = (float) Math.max(endH - startH + 1, 1) / ph;
-      float binW = (float) Math.max(endW - startW + 1, 1) / pw;
-      DefaultRoiKernels.quantisedBins(ph, binH, startH, hwc.height(), scratch.hStart, scratch.hEnd);
-      DefaultRoiKernels.quantisedBins(pw, binW, startW, hwc.width(), scratch.wStart, scratch.wEnd);
+      DefaultRoiKernels.poolBins(hwc.height(), hwc.width(), boxes, boxOffset + 4 * b, params,
+          scratch.hStart, scratch.hEnd, scratch.wStart, scratch.wEnd);
       PanamaPool.roi(hwc, ph, pw, scratch, out, outOffset + b * rowLength);
     }
   }

@@ -189,23 +189,35 @@ final class DefaultRoiKernels implements RoiKernels {
     final int[] hEnd = new int[ph];
     final int[] wStart = new int[pw];
     final int[] wEnd = new int[pw];
-    final float scale = (float) params.spatialScale();
     for (int b = 0; b < numBoxes; b++) {
-      int bo = boxOffset + 4 * b;
-      long startW = RoiGeometry.roundHalfAway(boxes[bo] * scale);
-      long startH = RoiGeometry.roundHalfAway(boxes[bo + 1] * scale);
-      long endW = RoiGeometry.roundHalfAway(boxes[bo + 2] * scale);
-      long endH = RoiGeometry.roundHalfAway(boxes[bo + 3] * scale);
-      // Inclusive end: a box from cell 2 to cell 4 spans 3 cells. Malformed RoIs become 1x1.
-      float binH = (float) Math.max(endH - startH + 1, 1) / ph;
-      float binW = (float) Math.max(endW - startW + 1, 1) / pw;
-      quantisedBins(ph, binH, startH, map.height(), hStart, hEnd);
-      quantisedBins(pw, binW, startW, map.width(), wStart, wEnd);
+      poolBins(map.height(), map.width(), boxes, boxOffset + 4 * b, params, hStart, hEnd, wStart,
+          wEnd);
       int rowOut = outOffset + b * channels * bins;
       for (int c = 0; c < channels; c++) {
         maxPoolBins(map, c, hStart, hEnd, wStart, wEnd, out, rowOut + c * bins);
       }
     }
+  }
+
+  /**
+   * RoI Pool's bins for the box at {@code boxes[bo..bo+3]} on a {@code height × width} map: corners
+   * scaled and rounded half away from zero, inclusive end (a box from cell 2 to cell 4 spans 3
+   * cells), malformed RoIs 1×1, floor/ceil edges clamped to the map; written into the four arrays.
+   * The vector kernels use this too, so both pool the same cells.
+   */
+  static void poolBins(int height, int width, float[] boxes, int bo, RoiPoolParams params,
+      int[] hStart, int[] hEnd, int[] wStart, int[] wEnd) {
+    final int ph = params.pooledHeight();
+    final int pw = params.pooledWidth();
+    final float scale = (float) params.spatialScale();
+    long startW = RoiGeometry.roundHalfAway(boxes[bo] * scale);
+    long startH = RoiGeometry.roundHalfAway(boxes[bo + 1] * scale);
+    long endW = RoiGeometry.roundHalfAway(boxes[bo + 2] * scale);
+    long endH = RoiGeometry.roundHalfAway(boxes[bo + 3] * scale);
+    float binH = (float) Math.max(endH - startH + 1, 1) / ph;
+    float binW = (float) Math.max(endW - startW + 1, 1) / pw;
+    quantisedBins(ph, binH, startH, height, hStart, hEnd);
+    quantisedBins(pw, binW, startW, width, wStart, wEnd);
   }
 
   /** floor/ceil bin edges offset by the RoI start and clamped to [0, limit]. */
