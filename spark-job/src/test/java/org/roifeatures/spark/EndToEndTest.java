@@ -255,6 +255,19 @@ class EndToEndTest extends SparkTestBase {
     assertEquals(proposals, again.roisWritten());
   }
 
+  /**
+   * Every row of {@code rows} is a distinct (image_id, roi_id) whose vector equals core-ops' RoI Align
+   * of its box on {@code maps.get(image_id)} (a C×H×W CHW map).
+   */
+  static void assertRowsEqualRoiAlign(List<Row> rows, Map<String, float[]> maps, int c, int h, int w,
+      RoiAlignParams params) {
+    assertNoDuplicateKeys(rows);
+    for (Row r : rows) {
+      FeatureMap m = FeatureMap.chw(maps.get(r.<String>getAs("image_id")), c, h, w);
+      assertArrayEquals(RoiAlign.forward(m, box(r), params), floats(r.getAs("features")), key(r));
+    }
+  }
+
   static String key(Row r) {
     return r.getAs("image_id") + "/" + r.getAs("roi_id");
   }

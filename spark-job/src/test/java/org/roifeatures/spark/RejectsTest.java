@@ -1,6 +1,5 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +20,6 @@ import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.roifeatures.ops.FeatureMap;
-import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.spark.io.FloatBlobs;
 import org.roifeatures.spark.sample.SampleGenerator;
@@ -203,13 +200,7 @@ class RejectsTest extends SparkTestBase {
     // Every good line is written once, with the vector core-ops computes for it.
     List<Row> rows = spark.read().parquet(out).collectAsList();
     assertEquals(wantWritten, rows.size());
-    EndToEndTest.assertNoDuplicateKeys(rows);
-    for (Row r : rows) {
-      String id = r.getAs("image_id");
-      FeatureMap m = FeatureMap.chw(GOOD_MAPS.get(id), C, H, W);
-      assertArrayEquals(RoiAlign.forward(m, EndToEndTest.box(r), PARAMS),
-          EndToEndTest.floats(r.getAs("features")), EndToEndTest.key(r));
-    }
+    EndToEndTest.assertRowsEqualRoiAlign(rows, GOOD_MAPS, C, H, W, PARAMS);
   }
 
   private static boolean matches(Row r, String[] line, String reason) {
