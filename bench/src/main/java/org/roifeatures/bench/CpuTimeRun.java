@@ -31,6 +31,11 @@ public final class CpuTimeRun {
       Npy.Array feat = Npy.read(dir.resolve(c + "_feat.npy"));
       int[] s = feat.shape();
       FeatureMap map = FeatureMap.chw(feat.data(), s[0], s[1], s[2]).toLayout(layout);
+      // HWC: what a caller pooling many boxes per map does (RoiAlign.prepare: padded for the vector
+      // kernels).
+      if (layout == FeatureMap.Layout.HWC && RoiAlign.preferredLayout() == layout) {
+        map = RoiAlign.prepare(map);
+      }
       float[] boxes = Npy.read(dir.resolve(c + "_boxes.npy")).data();
       float[] expected = Npy.read(dir.resolve(c + "_out.npy")).data();
       float[] out = new float[expected.length];

@@ -22,7 +22,9 @@ final class ChannelsLast {
    */
   static HwcView of(FeatureMap map, PanamaScratch scratch, boolean copyPays) {
     final int channels = map.channels();
-    final boolean pad = copyPays && channels % PanamaTuning.PAD_CHANNEL_MULTIPLE == 0;
+    // An HWC map is judged by its pixel stride: one already padded (RoiAlign.prepare) is read in place.
+    final int readStride = map.layout() == FeatureMap.Layout.HWC ? map.pixelStride() : channels;
+    final boolean pad = copyPays && readStride % PanamaTuning.PAD_CHANNEL_MULTIPLE == 0;
     if (map.layout() == FeatureMap.Layout.HWC && !pad) {
       return HwcView.of(map);
     }
@@ -32,7 +34,7 @@ final class ChannelsLast {
     final float[] dst = scratch.hwc(stride * plane);
     if (map.layout() == FeatureMap.Layout.HWC) {
       for (int p = 0; p < plane; p++) {
-        System.arraycopy(src, map.offset() + p * channels, dst, p * stride, channels);
+        System.arraycopy(src, map.offset() + p * map.pixelStride(), dst, p * stride, channels);
       }
     } else {
       // Blocked so that the reads stay in a few streams and each write fills whole cache lines.

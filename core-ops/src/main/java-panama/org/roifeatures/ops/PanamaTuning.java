@@ -35,10 +35,10 @@ final class PanamaTuning {
    * Channel counts that are multiples of this (pixel strides of 1 KiB and more) are copied with
    * padding; see {@link ChannelsLast}. Must be a multiple of the widest vector (16 floats).
    */
-  static final int PAD_CHANNEL_MULTIPLE = 256;
+  static final int PAD_CHANNEL_MULTIPLE = RoiKernelsProvider.PAD_CHANNEL_MULTIPLE;
 
   /** Floats of padding per pixel in such copies: one cache line. */
-  static final int PIXEL_PAD = 16;
+  static final int PIXEL_PAD = RoiKernelsProvider.PIXEL_PAD;
 
   private PanamaTuning() {}
 }

@@ -5,7 +5,8 @@ package org.roifeatures.ops;
  * flat array, in either channels-first ({@link Layout#CHW}) or channels-last ({@link Layout#HWC}) order.
  *
  * <p>Kernels address elements only through {@link #channelStride()} and {@link #pixelStride()}, so a new
- * layout changes this class, not its callers. The array is not copied: the caller must not change it
+ * layout changes this class, not its callers. A channels-last map may have a pixel stride larger than
+ * its channel count (padding after each pixel's channels, see {@link #toHwc(int)}). The array is not copied: the caller must not change it
  * while an operator reads it. Instances are immutable and safe to share between threads.
  */
 public final class FeatureMap {
@@ -24,9 +25,16 @@ public final class FeatureMap {
   private final int height;
   private final int width;
   private final Layout layout;
+  /** HWC only: distance between two pixels; ≥ channels. */
+  private final int hwcPixelStride;
 
   private FeatureMap(float[] data, int offset, int channels, int height, int width, Layout layout,
       boolean exactLength) {
+    this(data, offset, channels, height, width, layout, exactLength, channels);
+  }
+
+  private FeatureMap(float[] data, int offset, int channels, int height, int width, Layout layout,
+      boolean exactLength, int hwcPixelStride) {
     if (data == null) {
       throw new IllegalArgumentException("feature map data is null");
     }
@@ -45,7 +53,19 @@ public final class FeatureMap {
     if (offset < 0) {
       throw new IllegalArgumentException("feature map offset must be >= 0, got " + offset);
     }
-    if (exactLength ? data.length != size : offset + size > data.length) {
+    if (hwcPixelStride < channels) {
+      throw new IllegalArgumentException("pixel stride " + hwcPixelStride + " is smaller than the "
+          + "channel count " + channels);
+    }
+    // The last pixel needs only its channels, not its padding.
+    long span = (long) (height * width - 1) * hwcPixelStride + channels;
+    if (hwcPixelStride > channels && offset + span > data.length) {
+      throw new IllegalArgumentException("feature map data length " + data.length + " is too short "
+          + "for C=" + channels + " H=" + height + " W=" + width + " with pixel stride "
+          + hwcPixelStride + " from offset " + offset + " (needs " + (offset + span) + ")");
+    }
+    if (hwcPixelStride == channels
+        && (exactLength ? data.length != size : offset + size > data.length)) {
       throw new IllegalArgumentException("feature map data length " + data.length
           + (offset > 0 ? " (from offset " + offset + ")" : "")
           + " does not match C*H*W=" + channels + "*" + height + "*" + width + "=" + size);
@@ -56,6 +76,7 @@ public final class FeatureMap {
     this.height = height;
     this.width = width;
     this.layout = layout;
+    this.hwcPixelStride = hwcPixelStride;
   }
 
   /** A channels-first map over the whole array; {@code data.length} must equal C·H·W. */
@@ -78,29 +99,66 @@ public final class FeatureMap {
     return new FeatureMap(data, offset, channels, height, width, Layout.HWC, false);
   }
 
+  /**
+   * A channels-last map over {@code data} whose pixels are {@code pixelStride ≥ channels} floats apart:
+   * channel {@code c} of pixel {@code (y, x)} is at {@code offset + (y·W + x)·pixelStride + c}.
+   */
+  public static FeatureMap hwc(float[] data, int offset, int channels, int height, int width,
+      int pixelStride) {
+    return new FeatureMap(data, offset, channels, height, width, Layout.HWC, false, pixelStride);
+  }
+
   /** The same values in {@code target} order: this map itself if already so, else a new copy. */
   public FeatureMap toLayout(Layout target) {
     if (target == layout) {
       return this;
     }
+    if (target == Layout.HWC) {
+      return toHwc(channels);
+    }
     float[] copy = new float[channels * height * width];
     int plane = height * width;
-    if (target == Layout.HWC) {
-      for (int c = 0; c < channels; c++) {
-        int src = offset + c * plane;
-        for (int p = 0; p < plane; p++) {
-          copy[p * channels + c] = data[src + p];
-        }
-      }
-      return hwc(copy, channels, height, width);
-    }
     for (int p = 0; p < plane; p++) {
-      int src = offset + p * channels;
+      int src = offset + p * hwcPixelStride;
       for (int c = 0; c < channels; c++) {
         copy[c * plane + p] = data[src + c];
       }
     }
     return chw(copy, channels, height, width);
+  }
+
+  /**
+   * The same values channels-last with {@code pixelStride ≥ channels} floats per pixel (the padding
+   * is zeros): this map itself if it is so already, else a new copy.
+   */
+  public FeatureMap toHwc(int pixelStride) {
+    if (pixelStride < channels) {
+      throw new IllegalArgumentException("pixel stride " + pixelStride + " is smaller than the "
+          + "channel count " + channels);
+    }
+    if (layout == Layout.HWC && hwcPixelStride == pixelStride) {
+      return this;
+    }
+    int plane = height * width;
+    float[] copy = new float[Math.multiplyExact(plane, pixelStride)];
+    if (layout == Layout.HWC) {
+      for (int p = 0; p < plane; p++) {
+        System.arraycopy(data, offset + p * hwcPixelStride, copy, p * pixelStride, channels);
+      }
+    } else {
+      // Blocked over channels so the reads stay in a few streams and the writes fill cache lines.
+      for (int c0 = 0; c0 < channels; c0 += 16) {
+        int c1 = Math.min(channels, c0 + 16);
+        for (int p = 0; p < plane; p++) {
+          int to = p * pixelStride;
+          for (int c = c0, from = offset + c0 * plane + p; c < c1; c++, from += plane) {
+            copy[to + c] = data[from];
+          }
+        }
+      }
+    }
+    return pixelStride == channels ? hwc(copy, channels, height, width)
+        : hwc(copy, 0, channels, height, width, pixelStride);
   }
 
   /** Value at channel {@code c}, row {@code y}, column {@code x}; for tests and tools, not hot loops. */
@@ -141,11 +199,13 @@ public final class FeatureMap {
 
   /** Distance in the array between two horizontally adjacent pixels of one channel. */
   public int pixelStride() {
-    return layout == Layout.CHW ? 1 : channels;
+    return layout == Layout.CHW ? 1 : hwcPixelStride;
   }
 
   @Override
   public String toString() {
-    return "FeatureMap[" + layout + " C=" + channels + " H=" + height + " W=" + width + "]";
+    return "FeatureMap[" + layout + " C=" + channels + " H=" + height + " W=" + width
+        + (layout == Layout.HWC && hwcPixelStride != channels ? " pixelStride=" + hwcPixelStride : "")
+        + "]";
   }
 }

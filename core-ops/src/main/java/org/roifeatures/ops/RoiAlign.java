@@ -62,4 +62,15 @@ public final class RoiAlign {
   public static FeatureMap.Layout preferredLayout() {
     return RoiKernelsProvider.preferredLayout(KERNELS);
   }
+
+  /**
+   * {@code map} as the kernels in use read it fastest, for a caller that pools many boxes from it:
+   * {@link #preferredLayout()}, and for the vector kernels a pixel stride padded by one cache line when
+   * the channel count would make pixels 1 KiB apart or a multiple of it (such strides put the corners
+   * of one RoI into the same cache sets; the kernels would otherwise pad a copy on every call). A new
+   * copy, or {@code map} itself when it is arranged so already. Results never depend on it.
+   */
+  public static FeatureMap prepare(FeatureMap map) {
+    return RoiKernelsProvider.prepare(KERNELS, map);
+  }
 }

@@ -1,6 +1,10 @@
 package org.roifeatures.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +71,51 @@ class ConcurrencyAndLayoutTest {
     assertArrayEquals(PsRoiPool.forward(chw, boxes, pp), PsRoiPool.forward(hwc, boxes, pp));
     RoiAlignParams ps = RoiAlignParams.of(2, 2, 1, 2, true);
     assertArrayEquals(PsRoiAlign.forward(chw, boxes, ps), PsRoiAlign.forward(hwc, boxes, ps));
+  }
+
+  @Test
+  void paddedChannelsLastAndPreparedMapsGiveTheSameBits() {
+    Random r = new Random(19);
+    for (int channels : new int[] {8, 256}) {
+      FeatureMap chw = RoiAlignModesTest.randomMap(r, channels, 13, 11);
+      FeatureMap padded = chw.toHwc(channels + 5);
+      assertEquals(channels + 5, padded.pixelStride());
+      assertEquals(chw.get(channels - 1, 12, 10), padded.get(channels - 1, 12, 10));
+      assertArrayEquals(chw.data(), padded.toLayout(FeatureMap.Layout.CHW).data());
+      assertArrayEquals(chw.toLayout(FeatureMap.Layout.HWC).data(),
+          padded.toHwc(channels).data(), "unpadding a padded map");
+      FeatureMap prepared = RoiAlign.prepare(chw);
+      assertEquals(RoiAlign.preferredLayout(), prepared.layout());
+      assertSame(prepared, RoiAlign.prepare(prepared), "preparing twice copies nothing");
+      float[] boxes = new float[4 * 40];
+      for (int i = 0; i < 40; i++) {
+        System.arraycopy(RoiAlignModesTest.randomBox(r, 13, 11, 1), 0, boxes, 4 * i, 4);
+      }
+      for (PoolingMode mode : PoolingMode.values()) {
+        RoiAlignParams p = new RoiAlignParams(3, 4, 1, 2, false, mode);
+        float[] want = RoiAlign.forward(chw, boxes, p);
+        assertArrayEquals(want, RoiAlign.forward(padded, boxes, p), mode + " padded");
+        assertArrayEquals(want, RoiAlign.forward(prepared, boxes, p), mode + " prepared");
+      }
+      RoiPoolParams pp = new RoiPoolParams(2, 2, 1);
+      assertArrayEquals(RoiPool.forward(chw, boxes, pp), RoiPool.forward(padded, boxes, pp));
+      assertArrayEquals(PsRoiPool.forward(chw, boxes, pp), PsRoiPool.forward(padded, boxes, pp));
+      RoiAlignParams ps = RoiAlignParams.of(2, 2, 1, 2, true);
+      assertArrayEquals(PsRoiAlign.forward(chw, boxes, ps), PsRoiAlign.forward(padded, boxes, ps));
+    }
+  }
+
+  @Test
+  void paddedMapsAreValidated() {
+    float[] data = new float[2 * 3 * 4 + 10];
+    IllegalArgumentException narrow = assertThrows(IllegalArgumentException.class,
+        () -> FeatureMap.hwc(data, 0, 4, 2, 3, 3));
+    assertTrue(narrow.getMessage().contains("pixel stride 3"), narrow.getMessage());
+    IllegalArgumentException shortData = assertThrows(IllegalArgumentException.class,
+        () -> FeatureMap.hwc(data, 0, 4, 2, 3, 8));
+    assertTrue(shortData.getMessage().contains("needs 44"), shortData.getMessage());
+    // The last pixel needs no padding after it.
+    assertEquals(8, FeatureMap.hwc(new float[44], 0, 4, 2, 3, 8).pixelStride());
   }
 
   @Test

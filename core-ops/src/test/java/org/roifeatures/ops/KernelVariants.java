@@ -4,22 +4,42 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The kernel implementations and layouts a golden case is checked with: the facade's choice, the
- * scalar kernels, and the vector kernels when this JVM has them, each on CHW and HWC maps.
+ * The kernel implementations and map arrangements a golden case is checked with: the scalar kernels,
+ * and the vector kernels when this JVM has them, each on CHW, HWC and padded HWC maps.
  */
 final class KernelVariants {
 
-  record Variant(String name, RoiKernels kernels, FeatureMap.Layout layout) {}
+  /** How a test's CHW map is handed to the kernels. */
+  enum Arrangement {
+    CHW,
+    HWC,
+    /** Channels-last with a cache line (16 floats) of padding per pixel, as {@code RoiAlign.prepare} makes. */
+    HWC_PADDED;
+
+    FeatureMap apply(FeatureMap map) {
+      return switch (this) {
+        case CHW -> map.toLayout(FeatureMap.Layout.CHW);
+        case HWC -> map.toLayout(FeatureMap.Layout.HWC);
+        case HWC_PADDED -> map.toHwc(map.channels() + 16);
+      };
+    }
+  }
+
+  record Variant(String name, RoiKernels kernels, Arrangement arrangement) {
+    FeatureMap arrange(FeatureMap map) {
+      return arrangement.apply(map);
+    }
+  }
 
   private KernelVariants() {}
 
   static List<Variant> all() {
     List<Variant> out = new ArrayList<>();
-    for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
-      out.add(new Variant("scalar/" + layout, RoiKernelsProvider.scalar(), layout));
+    for (Arrangement a : Arrangement.values()) {
+      out.add(new Variant("scalar/" + a, RoiKernelsProvider.scalar(), a));
       RoiKernels panama = RoiKernelsProvider.panamaOrNull();
       if (panama != null) {
-        out.add(new Variant(panama.name() + "/" + layout, panama, layout));
+        out.add(new Variant(panama.name() + "/" + a, panama, a));
       }
     }
     return out;

@@ -55,10 +55,12 @@ class PanamaKernelsTest {
         for (boolean aligned : new boolean[] {false, true}) {
           RoiAlignParams p = new RoiAlignParams(ph, pw, scale, sr, aligned, mode);
           float[] want = run(RoiKernelsProvider.scalar(), chw, boxes, p);
-          for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
-            compare(want, run(panama, chw.toLayout(layout), boxes, p), c * ph * pw,
-                p + " " + layout);
+          for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
+            compare(want, run(panama, a.apply(chw), boxes, p), c * ph * pw, p + " " + a);
           }
+          // What RoiAlign.prepare hands the kernels (padded when C is a multiple of 256).
+          compare(want, run(panama, RoiKernelsProvider.prepare(panama, chw), boxes, p), c * ph * pw,
+              p + " prepared");
         }
       }
     }
@@ -73,10 +75,10 @@ class PanamaKernelsTest {
     RoiPoolParams p = new RoiPoolParams(ph, pw, scale);
     float[] want = new float[boxes.length / 4 * c * ph * pw];
     RoiKernelsProvider.scalar().roiPool(chw, boxes, 0, boxes.length / 4, p, want, 0);
-    for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
+    for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
       float[] got = new float[want.length];
-      panama.roiPool(chw.toLayout(layout), boxes, 0, boxes.length / 4, p, got, 0);
-      compare(want, got, c * ph * pw, p + " " + layout);
+      panama.roiPool(a.apply(chw), boxes, 0, boxes.length / 4, p, got, 0);
+      compare(want, got, c * ph * pw, p + " " + a);
     }
   }
 

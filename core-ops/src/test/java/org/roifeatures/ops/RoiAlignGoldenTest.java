@@ -33,7 +33,7 @@ class RoiAlignGoldenTest {
     UNDEFINED.addAndGet(GoldenData.assertRows(c, viaFacade, rowLength));
     for (KernelVariants.Variant v : KernelVariants.all()) {
       float[] out = new float[viaFacade.length];
-      v.kernels().roiAlign(map.toLayout(v.layout()), boxes, 0, boxes.length / 4, params, out, 0);
+      v.kernels().roiAlign(v.arrange(map), boxes, 0, boxes.length / 4, params, out, 0);
       if (v.kernels() == RoiKernelsProvider.scalar()) {
         // The scalar kernel reads every layout through strides: same operations, same bits.
         assertArrayEquals(scalar(map, boxes, params), out, v.name());

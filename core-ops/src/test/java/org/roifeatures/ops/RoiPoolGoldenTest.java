@@ -30,7 +30,7 @@ class RoiPoolGoldenTest {
     UNDEFINED.addAndGet(GoldenData.assertRows(c, viaFacade, rowLength));
     for (KernelVariants.Variant v : KernelVariants.all()) {
       float[] out = new float[viaFacade.length];
-      v.kernels().roiPool(map.toLayout(v.layout()), boxes, 0, boxes.length / 4, params, out, 0);
+      v.kernels().roiPool(v.arrange(map), boxes, 0, boxes.length / 4, params, out, 0);
       GoldenData.assertRows(c, out, rowLength);
     }
   }

@@ -34,7 +34,7 @@ public enum RoiOp {
 
   /**
    * True for the ops whose fast kernels read channels-last maps (RoI Align, RoI Pool, multi-scale):
-   * the task converts each image's maps once to {@code RoiAlign.preferredLayout()} instead of letting
+   * the task converts each image's maps once with {@code RoiAlign.prepare} instead of letting
    * every kernel call copy them. PS and rotated ops run the scalar kernels on CHW maps.
    */
   public boolean usesVectorKernels() {

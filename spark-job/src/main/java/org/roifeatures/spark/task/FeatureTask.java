@@ -117,7 +117,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
           maps[i] = loader.load(d.maps().get(i));
           if (s.op().usesVectorKernels()) {
             // Once per image, not once per kernel call; results do not depend on the layout.
-            maps[i] = maps[i].toLayout(RoiAlign.preferredLayout());
+            maps[i] = RoiAlign.prepare(maps[i]);
           }
         }
       } catch (MapLoadException e) {
