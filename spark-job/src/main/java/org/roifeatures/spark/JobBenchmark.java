@@ -132,6 +132,7 @@ public final class JobBenchmark {
       JobSummary.Timing t = r.summary().timing();
       out.printf("    features pass %.2f s wall; task-seconds: read %.2f, pool %.2f, encode %.2f%n",
           t.featurePassSeconds(), t.readTaskSeconds(), t.poolTaskSeconds(), t.encodeTaskSeconds());
+      out.printf("    phases: %s%n", t.phases());
     }
     return r;
   }

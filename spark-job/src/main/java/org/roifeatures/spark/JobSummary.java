@@ -16,12 +16,27 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     String settings, Timing timing) {
 
   /**
-   * Where the time went. {@code featurePassSeconds} is the wall time of the features write (join
-   * input, maps read, pooling, encoding, Parquet); the others are task-seconds summed over all tasks
-   * inside it, so with N cores they can add up to N times the wall time.
+   * Where the time went. {@code phaseSeconds} is the wall time of each phase in order (index maps,
+   * read proposals, join, features, rejects and summary); {@code featurePassSeconds} the wall time of
+   * the features write (maps read, pooling, encoding, Parquet); the others are task-seconds summed
+   * over all tasks inside it, so with N cores they can add up to N times the wall time.
    */
   public record Timing(double featurePassSeconds, double readTaskSeconds, double poolTaskSeconds,
-      double encodeTaskSeconds) {}
+      double encodeTaskSeconds, Map<String, Double> phaseSeconds) {
+
+    public Timing(double featurePassSeconds, double readTaskSeconds, double poolTaskSeconds,
+        double encodeTaskSeconds) {
+      this(featurePassSeconds, readTaskSeconds, poolTaskSeconds, encodeTaskSeconds, Map.of());
+    }
+
+    /** "index 0.4 s, proposals 0.3 s, ..." or "" when phases were not timed. */
+    public String phases() {
+      StringBuilder b = new StringBuilder();
+      phaseSeconds.forEach((k, v) -> b.append(b.length() > 0 ? ", " : "")
+          .append(String.format("%s %.1f s", k, v)));
+      return b.toString();
+    }
+  }
 
   public long rejected() {
     return rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -42,6 +57,9 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     s.append(String.format("  %-28s %.1f s (%,.0f RoIs/s)%n", "time", seconds,
         seconds > 0 ? roisWritten / seconds : 0.0));
     if (timing != null) {
+      if (!timing.phaseSeconds().isEmpty()) {
+        s.append(String.format("  %-28s %s%n", "phases (wall)", timing.phases()));
+      }
       s.append(String.format("  %-28s %.1f s wall%n", "features pass", timing.featurePassSeconds()));
       s.append(String.format("    %-26s read maps %.1f, pool %.1f, encode %.1f (rest: input, "
           + "Parquet write)%n", "task-seconds in it", timing.readTaskSeconds(),

@@ -74,6 +74,13 @@ public final class RoiFeaturesJob {
     }
   }
 
+  /** Records the wall time since {@code since} as phase {@code name}; returns now. */
+  private static long lap(Map<String, Double> phases, String name, long since) {
+    long now = System.nanoTime();
+    phases.put(name, (now - since) / 1e9);
+    return now;
+  }
+
   /** Names the Spark jobs that follow, in the progress log and the Spark UI. */
   private static void phase(SparkSession spark, String what) {
     spark.sparkContext().setJobDescription("roi-features: " + what);
@@ -94,6 +101,8 @@ public final class RoiFeaturesJob {
       refuseExisting(spark, rejectsPath);
     }
 
+    Map<String, Double> phases = new LinkedHashMap<>();
+    long phaseStart = System.nanoTime();
     phase(spark, "index feature maps");
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
@@ -105,24 +114,23 @@ public final class RoiFeaturesJob {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
     Map<String, Double> scalesForIndex = configuredScales;
-    String unreadableMaps = readingMaps(() -> unreadableMapFiles(index));
-    IndexStats stats;
-    try {
-      stats = readingMaps(() -> IndexStats.of(index, scalesForIndex));
-    } catch (IllegalArgumentException e) {
-      throw unreadableMaps.isEmpty() ? e
-          : new IllegalArgumentException(e.getMessage() + "; unreadable: " + unreadableMaps, e);
-    }
-    OpSettings settings = settings(cfg, stats, configuredScales).withUnreadableMapFiles(unreadableMaps);
+    IndexStats stats = readingMaps(() -> IndexStats.of(index, scalesForIndex));
+    OpSettings settings = settings(cfg, stats, configuredScales)
+        .withUnreadableMapFiles(stats.unreadableMapFiles());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
+    phaseStart = lap(phases, "index", phaseStart);
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
     phase(spark, "read and validate proposals");
     Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
             "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED)
         .persist(StorageLevel.MEMORY_AND_DISK());
+    // Reads, validates and caches every proposal once; the join and the rejects reuse the cache.
+    long proposalCount = proposals.count();
+    phaseStart = lap(phases, "proposals", phaseStart);
+    phase(spark, "join proposals with the map index");
 
     Dataset<Row> rois = proposals.filter(col("reason").isNull())
         .groupBy("image_id")
@@ -138,6 +146,10 @@ public final class RoiFeaturesJob {
         .sortWithinPartitions(col("maps").getItem(0).getField("path"),
             col("maps").getItem(0).getField("row"), col("image_id"))
         .persist(StorageLevel.MEMORY_AND_DISK());
+    // Materialised here so that the summary can tell the shuffle from the pooling; both passes that
+    // follow (features, rejects) read the cached work rows.
+    work.count();
+    phaseStart = lap(phases, "join", phaseStart);
     Dataset<Row> typedWork = work;
 
     CollectionAccumulator<String> failures =
@@ -164,6 +176,7 @@ public final class RoiFeaturesJob {
     long writeStart = System.nanoTime();
     write(features, cfg, saveMode).parquet(outputPath);
     double featureSeconds = (System.nanoTime() - writeStart) / 1e9;
+    phaseStart = lap(phases, "features", phaseStart);
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
     } catch (IOException e) {
@@ -182,16 +195,19 @@ public final class RoiFeaturesJob {
             OutputRows.REJECT_SCHEMA.fieldNames(), 1, OutputRows.REJECT_SCHEMA.size()));
     Dataset<Row> imageRejects = typedWork.flatMap(new RejectTask(bSettings, bFailed),
         Encoders.row(OutputRows.REJECT_SCHEMA));
-    Dataset<Row> rejects = proposalRejects.unionByName(imageRejects);
+    // Cached for the counts by reason below (usually a few rows; never re-read from Parquet).
+    Dataset<Row> rejects = proposalRejects.unionByName(imageRejects)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     phase(spark, "write rejects");
     rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
 
     Map<String, Long> byReason = new TreeMap<>();
     phase(spark, "summarise");
-    for (Row r : spark.read().parquet(rejectsPath).groupBy("reason").count().collectAsList()) {
+    for (Row r : rejects.groupBy("reason").count().collectAsList()) {
       byReason.put(r.getString(0), r.getLong(1));
     }
-    long proposalCount = proposals.count();
+    rejects.unpersist();
+    lap(phases, "rejects", phaseStart);
     index.unpersist();
     proposals.unpersist();
     work.unpersist();
@@ -200,31 +216,11 @@ public final class RoiFeaturesJob {
     JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
         outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(featureSeconds, clock.readSeconds(), clock.poolSeconds(),
-            clock.encodeSeconds()));
+            clock.encodeSeconds(), phases));
     if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
       throw new RejectsFoundException(summary);
     }
     return summary;
-  }
-
-  /**
-   * Index entries without an image id are whole files that could not be indexed (see
-   * {@code ArrowMapFiles.index}); their problems, naming the files, as one text ("" if none). A few
-   * are enough to point at the cause; the count says how many there are.
-   */
-  static String unreadableMapFiles(Dataset<Row> index) {
-    Dataset<Row> bad = index.filter(col("image_id").isNull()).select(col("map.problem"));
-    List<Row> first = bad.limit(5).collectAsList();
-    if (first.isEmpty()) {
-      return "";
-    }
-    List<String> problems = new ArrayList<>();
-    for (Row r : first) {
-      problems.add(r.getString(0));
-    }
-    long count = first.size() < 5 ? first.size() : bad.count();
-    String text = String.join("; ", problems);
-    return count > first.size() ? text + "; and " + (count - first.size()) + " more files" : text;
   }
 
   /**
