@@ -36,6 +36,9 @@ public final class RoiBench {
       for (String key : r.getParams().getParamsKeys()) {
         p.put(key, r.getParams().getParam(key));
       }
+      if (p.get("workload") == null) {
+        continue; // not an operator benchmark (e.g. HalfPrecision*): JMH's table above has it
+      }
       BenchCase workload = BenchCase.valueOf(p.get("workload"));
       double ms = r.getPrimaryResult().getScore();
       double roisPerSecond = workload.rois() * 1000.0 / ms;

@@ -29,4 +29,17 @@ class KernelChoiceTest {
       assertEquals(FeatureMap.Layout.HWC, RoiAlign.preferredLayout());
     }
   }
+
+  @Test
+  void halfPrecisionEncoderFollowsTheSameChoice() {
+    String expected = System.getProperty("roifeatures.expectKernels", "");
+    if (expected.equals("scalar")) {
+      assertNull(HalfEncoders.panamaOrNull());
+      assertEquals("scalar", HalfPrecision.implementationName());
+    } else if (expected.equals("panama")) {
+      assertNotNull(HalfEncoders.panamaOrNull(), "vector encoder did not load");
+      assertTrue(HalfPrecision.implementationName().startsWith("panama-"),
+          HalfPrecision.implementationName());
+    }
+  }
 }

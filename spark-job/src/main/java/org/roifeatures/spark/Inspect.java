@@ -22,8 +22,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
+import org.roifeatures.ops.HalfPrecision;
 import org.roifeatures.spark.io.NpyArrays;
-import org.roifeatures.spark.task.HalfFloats;
 
 /**
  * {@code roi-features inspect PATH}: what an output holds, without writing Spark code — schema, the
@@ -136,7 +136,7 @@ final class Inspect {
       float[] v = new float[b.length / 2];
       for (int i = 0; i < v.length; i++) {
         short h = buf.getShort();
-        v[i] = dtype.equals("float16") ? HalfFloats.fromFloat16(h) : HalfFloats.fromBfloat16(h);
+        v[i] = dtype.equals("float16") ? HalfPrecision.fromFloat16(h) : HalfPrecision.fromBfloat16(h);
       }
       return v;
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.ops.HalfPrecision;
 import org.roifeatures.ops.MultiScaleRoiAlign;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.PsRoiAlign;
@@ -33,7 +34,6 @@ import org.roifeatures.ops.RoiPoolParams;
 import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.NpyArrays;
 import org.roifeatures.spark.sample.SampleGenerator;
-import org.roifeatures.spark.task.HalfFloats;
 
 /**
  * The job on the built-in sample data in every input format: every output vector equals what core-ops
@@ -228,8 +228,8 @@ class EndToEndTest extends SparkTestBase {
         float[] got = Inspect.decode(b, meta);
         for (int i = 0; i < w.length; i++) {
           float expect = precision.equals("float16")
-              ? HalfFloats.fromFloat16(HalfFloats.toFloat16(w[i]))
-              : HalfFloats.fromBfloat16(HalfFloats.toBfloat16(w[i]));
+              ? HalfPrecision.fromFloat16(HalfPrecision.toFloat16(w[i]))
+              : HalfPrecision.fromBfloat16(HalfPrecision.toBfloat16(w[i]));
           assertEquals(expect, got[i]);
         }
       }
