@@ -71,10 +71,19 @@ final class PanamaAlign {
 
   /**
    * {@code block[bin·width + k]} becomes {@code out[at + k·bins + bin]}: bin-major to channel-major.
-   * Plain scalar copies: an in-register transpose needs arrays of vectors, which C2 boxes (measured
-   * 10× slower), and unrolling over four channels or bin groups measured no better.
+   * In registers where that is fast ({@link PanamaTuning#REGISTER_TRANSPOSE}), else plain scalar
+   * copies (unrolling them over four channels or bin groups measured no better).
    */
   static void transpose(float[] block, int bins, int width, float[] out, int at) {
+    if (PanamaTuning.REGISTER_TRANSPOSE) {
+      Transpose16.transpose(block, bins, width, out, at);
+      return;
+    }
+    scalarTranspose(block, bins, width, out, at);
+  }
+
+  /** The copies of {@link #transpose}, one float at a time. */
+  static void scalarTranspose(float[] block, int bins, int width, float[] out, int at) {
     for (int k = 0; k < width; k++) {
       int o = at + k * bins;
       for (int bin = 0, i = k; bin < bins; bin++, i += width) {

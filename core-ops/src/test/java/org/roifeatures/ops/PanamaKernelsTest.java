@@ -82,6 +82,33 @@ class PanamaKernelsTest {
     }
   }
 
+  @ParameterizedTest(name = "bins={0} width={1}")
+  @org.junit.jupiter.params.provider.CsvSource({"49, 64", "196, 64", "49, 16", "16, 16", "15, 64",
+      "1, 16", "33, 32"})
+  void registerTransposeMovesEveryFloatLikeTheCopies(int bins, int width) throws Exception {
+    // Called directly: which transpose the kernels use depends on the JDK (PanamaTuning).
+    java.lang.reflect.Method vector = Class.forName("org.roifeatures.ops.Transpose16")
+        .getDeclaredMethod("transpose", float[].class, int.class, int.class, float[].class, int.class);
+    java.lang.reflect.Method copies = Class.forName("org.roifeatures.ops.PanamaAlign")
+        .getDeclaredMethod("scalarTranspose", float[].class, int.class, int.class, float[].class,
+            int.class);
+    vector.setAccessible(true);
+    copies.setAccessible(true);
+    Random r = new Random(bins * 31L + width);
+    float[] block = new float[bins * width];
+    for (int i = 0; i < block.length; i++) {
+      block[i] = r.nextFloat();
+    }
+    int at = 7;
+    float[] want = new float[at + bins * width + 5];
+    float[] got = new float[want.length];
+    java.util.Arrays.fill(want, -1f);
+    java.util.Arrays.fill(got, -1f);
+    copies.invoke(null, block, bins, width, want, at);
+    vector.invoke(null, block, bins, width, got, at);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(want, got);
+  }
+
   @Test
   void oneBoxOnABigChwMapAndManyBoxesAgree() {
     // A single box takes the scalar path for CHW maps, many boxes the channels-last copy: same bits.
