@@ -36,13 +36,11 @@ final class PanamaPool {
     int c = 0;
     for (; c + BLOCK <= channels; c += BLOCK) {
       max4(map.data(), map.offset() + c, bins, scratch, block);
-      // Scalar copies even where RoI Align transposes in registers: measured slower for RoI Pool on
-      // JDK 25 (VGG case, 14k vs 24k RoIs/s), unlike RoI Align (FPN 25k vs 15k, C4 1.9k vs 1.8k).
-      PanamaAlign.scalarTranspose(block, bins, BLOCK, out, rowOut + c * bins);
+      PanamaAlign.transpose(block, bins, BLOCK, out, rowOut + c * bins);
     }
     for (; c + L <= channels; c += L) {
       max1(map.data(), map.offset() + c, bins, scratch, block);
-      PanamaAlign.scalarTranspose(block, bins, L, out, rowOut + c * bins);
+      PanamaAlign.transpose(block, bins, L, out, rowOut + c * bins);
     }
     // Channel tail (C mod L, never in padded views): the scalar kernel's loop.
     for (; c < channels; c++) {

@@ -42,16 +42,11 @@ final class PanamaTuning {
 
   /**
    * Transpose result blocks into the output row with {@link Transpose16} (16×16 tiles in registers)
-   * instead of scalar copies: needs 16-float vectors, and a JDK whose C2 compiles two-vector
-   * shuffles to register permutes (measured: JDK 25 2.5× faster than the copies; JDK 17 5× slower).
-   * {@code -Droifeatures.kernels.transpose=vector|scalar} overrides the JDK check.
+   * instead of scalar copies; needs 16-float vectors (AVX-512). {@code
+   * -Droifeatures.kernels.transpose=scalar} forces the copies, for measurements.
    */
   static final boolean REGISTER_TRANSPOSE = PanamaAlign.L == 16
-      && switch (System.getProperty("roifeatures.kernels.transpose", "")) {
-        case "vector" -> true;
-        case "scalar" -> false;
-        default -> Runtime.version().feature() >= 25;
-      };
+      && !System.getProperty("roifeatures.kernels.transpose", "").equals("scalar");
 
   private PanamaTuning() {}
 }
