@@ -58,19 +58,29 @@ class ConcurrencyAndLayoutTest {
     FeatureMap chw = RoiAlignModesTest.randomMap(r, 8, 21, 17);
     FeatureMap hwc = chw.toLayout(FeatureMap.Layout.HWC);
     assertArrayEquals(chw.data(), hwc.toLayout(FeatureMap.Layout.CHW).data());
-    float[] boxes = new float[4 * 50];
-    for (int i = 0; i < 50; i++) {
-      System.arraycopy(RoiAlignModesTest.randomBox(r, 21, 17, 1), 0, boxes, 4 * i, 4);
+    assertEveryOpAgrees(chw, hwc, randomBoxes(r, 50, 21, 17), "HWC");
+  }
+
+  private static float[] randomBoxes(Random r, int n, int h, int w) {
+    float[] boxes = new float[4 * n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(RoiAlignModesTest.randomBox(r, h, w, 1), 0, boxes, 4 * i, 4);
     }
+    return boxes;
+  }
+
+  /** Every operator (RoI Align in each mode, RoI Pool, PS variants) gives the same bits on both maps. */
+  private static void assertEveryOpAgrees(FeatureMap want, FeatureMap got, float[] boxes, String what) {
     for (PoolingMode mode : PoolingMode.values()) {
       RoiAlignParams p = new RoiAlignParams(3, 4, 1, 2, false, mode);
-      assertArrayEquals(RoiAlign.forward(chw, boxes, p), RoiAlign.forward(hwc, boxes, p), mode.name());
+      assertArrayEquals(RoiAlign.forward(want, boxes, p), RoiAlign.forward(got, boxes, p),
+          what + " " + mode);
     }
     RoiPoolParams pp = new RoiPoolParams(2, 2, 1);
-    assertArrayEquals(RoiPool.forward(chw, boxes, pp), RoiPool.forward(hwc, boxes, pp));
-    assertArrayEquals(PsRoiPool.forward(chw, boxes, pp), PsRoiPool.forward(hwc, boxes, pp));
+    assertArrayEquals(RoiPool.forward(want, boxes, pp), RoiPool.forward(got, boxes, pp), what);
+    assertArrayEquals(PsRoiPool.forward(want, boxes, pp), PsRoiPool.forward(got, boxes, pp), what);
     RoiAlignParams ps = RoiAlignParams.of(2, 2, 1, 2, true);
-    assertArrayEquals(PsRoiAlign.forward(chw, boxes, ps), PsRoiAlign.forward(hwc, boxes, ps));
+    assertArrayEquals(PsRoiAlign.forward(want, boxes, ps), PsRoiAlign.forward(got, boxes, ps), what);
   }
 
   @Test
@@ -87,21 +97,9 @@ class ConcurrencyAndLayoutTest {
       FeatureMap prepared = RoiAlign.prepare(chw);
       assertEquals(RoiAlign.preferredLayout(), prepared.layout());
       assertSame(prepared, RoiAlign.prepare(prepared), "preparing twice copies nothing");
-      float[] boxes = new float[4 * 40];
-      for (int i = 0; i < 40; i++) {
-        System.arraycopy(RoiAlignModesTest.randomBox(r, 13, 11, 1), 0, boxes, 4 * i, 4);
-      }
-      for (PoolingMode mode : PoolingMode.values()) {
-        RoiAlignParams p = new RoiAlignParams(3, 4, 1, 2, false, mode);
-        float[] want = RoiAlign.forward(chw, boxes, p);
-        assertArrayEquals(want, RoiAlign.forward(padded, boxes, p), mode + " padded");
-        assertArrayEquals(want, RoiAlign.forward(prepared, boxes, p), mode + " prepared");
-      }
-      RoiPoolParams pp = new RoiPoolParams(2, 2, 1);
-      assertArrayEquals(RoiPool.forward(chw, boxes, pp), RoiPool.forward(padded, boxes, pp));
-      assertArrayEquals(PsRoiPool.forward(chw, boxes, pp), PsRoiPool.forward(padded, boxes, pp));
-      RoiAlignParams ps = RoiAlignParams.of(2, 2, 1, 2, true);
-      assertArrayEquals(PsRoiAlign.forward(chw, boxes, ps), PsRoiAlign.forward(padded, boxes, ps));
+      float[] boxes = randomBoxes(r, 40, 13, 11);
+      assertEveryOpAgrees(chw, padded, boxes, "padded C=" + channels);
+      assertEveryOpAgrees(chw, prepared, boxes, "prepared C=" + channels);
     }
   }
 

@@ -60,6 +60,7 @@ public final class JobBenchmark {
         org.roifeatures.ops.RoiAlign.kernelName());
     out.printf("%-38s %10s %9s %10s %9s %10s%n", "run", "RoIs", "seconds", "RoIs/s", "MB/s",
         "file MB");
+    warmUp(spark, dir, formats, channels, rois, out);
     for (int levels : levelCounts) {
       Path data = dir.resolve("data_" + levels + "level");
       if (!Files.exists(data.resolve("proposals_parquet"))) {
@@ -87,6 +88,28 @@ public final class JobBenchmark {
           "plain writer + job's column options", n, channels * 49, true)));
     }
     return results;
+  }
+
+  /**
+   * Runs every format once on a small data set before anything is timed, as JMH warms up: the vector
+   * kernels and encoders run 10–50× slower until C2 has compiled them, and on two busy cores their
+   * compilation waits behind Spark's own code for seconds. Prints what that first contact cost.
+   */
+  private static void warmUp(SparkSession spark, Path dir, List<String> formats, int channels,
+      int rois, PrintStream out) throws IOException {
+    Path data = dir.resolve("data_warmup");
+    if (!Files.exists(data.resolve("proposals_parquet"))) {
+      SampleGenerator.generate(spark, data, new SampleGenerator.Spec(4, 1, channels, rois, rois, 384,
+          512, 13), false);
+    }
+    long t0 = System.nanoTime();
+    for (String f : formats) {
+      String[] fp = f.trim().split("/");
+      timeJob(spark, data, dir.resolve("out"), "warmup " + f.trim(), "roi_align", fp[0], fp[1],
+          fp.length > 2 ? fp[2] : "snappy");
+    }
+    out.printf("warm-up (not in the table): every format once on 4 images x %d RoIs, %.1f s%n", rois,
+        (System.nanoTime() - t0) / 1e9);
   }
 
   /**
