@@ -212,8 +212,7 @@ public final class JobBenchmark {
           };
         }, Encoders.row(schema)).write().mode(SaveMode.Overwrite).option("compression", "snappy");
     if (jobColumnOptions) {
-      w = w.option("parquet.enable.dictionary#features", "false")
-          .option("parquet.column.statistics.enabled#features", "false");
+      w = BinaryVectorColumn.options(w);
     }
     w.parquet(out.toString());
     double seconds = (System.nanoTime() - t0) / 1e9;

@@ -265,12 +265,7 @@ public final class RoiFeaturesJob {
     DataFrameWriter<Row> w = features.write().mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec);
     if (cfg.getChoice(JobOptions.VECTOR_FORMAT, "binary", "array", "vector").equals("binary")) {
-      // A binary feature vector is one opaque value of C·PH·PW·4 bytes that never repeats. Parquet's
-      // dictionary encoder would hash and compare whole vectors until its dictionary overflows, and
-      // min/max statistics compare and copy them; no reader can use either (measured: ~25% of the
-      // writer's CPU time). Other columns keep Parquet's defaults.
-      w = w.option("parquet.enable.dictionary#features", "false")
-          .option("parquet.column.statistics.enabled#features", "false");
+      w = BinaryVectorColumn.options(w);
     }
     String partitionBy = cfg.getChoice(JobOptions.PARTITION_BY, "", "level", "label");
     if (!partitionBy.isEmpty()) {

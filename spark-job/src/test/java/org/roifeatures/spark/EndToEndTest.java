@@ -192,7 +192,7 @@ class EndToEndTest extends SparkTestBase {
   }
 
   @Test
-  void vectorFormatsAndPrecisionsCarryTheSameValues() {
+  void vectorFormatsAndPrecisionsCarryTheSameValues() throws Exception {
     String base = out("fmt_binary");
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
@@ -201,6 +201,7 @@ class EndToEndTest extends SparkTestBase {
     for (Row r : spark.read().parquet(base).collectAsList()) {
       want.put(key(r), floats(r.getAs("features")));
     }
+    assertBinaryVectorsPlainWithoutStatistics(base);
     for (String fmt : List.of("array", "vector")) {
       String o = out("fmt_" + fmt);
       runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
@@ -279,6 +280,37 @@ class EndToEndTest extends SparkTestBase {
 
   static float[] floats(byte[] b) {
     return Inspect.decode(b, Map.of());
+  }
+
+  /**
+   * BinaryVectorColumn: in every part file the features column chunks are neither dictionary encoded
+   * nor carry min/max statistics; the other columns keep Parquet's defaults (image_id: dictionary).
+   */
+  static void assertBinaryVectorsPlainWithoutStatistics(String output) throws Exception {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    int chunks = 0;
+    try (var parts = Files.list(Path.of(output))) {
+      for (Path part : (Iterable<Path>) parts.filter(p -> p.toString().endsWith(".parquet"))::iterator) {
+        try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(part.toUri()), conf))) {
+          for (var block : reader.getFooter().getBlocks()) {
+            for (var column : block.getColumns()) {
+              String name = column.getPath().toDotString();
+              if (name.equals("features")) {
+                chunks++;
+                assertFalse(column.hasDictionaryPage(), part + ": features dictionary encoded");
+                assertFalse(column.getStatistics() != null && column.getStatistics().hasNonNullValue(),
+                    part + ": features has min/max statistics");
+              } else if (name.equals("image_id")) {
+                assertTrue(column.hasDictionaryPage(), part + ": image_id lost its dictionary");
+              }
+            }
+          }
+        }
+      }
+    }
+    assertTrue(chunks > 0, "no features column chunks in " + output);
   }
 
   static void assertNoDuplicateKeys(List<Row> rows) {
