@@ -1,7 +1,5 @@
 package org.roifeatures.ops;
 
-import java.lang.System.Logger.Level;
-
 /**
  * Chooses the bulk encoder once per JVM, the same way {@link RoiKernelsProvider} chooses kernels: the
  * Vector API encoder when {@code jdk.incubator.vector} is present, else {@link ScalarHalfEncoder}.
@@ -25,24 +23,9 @@ final class HalfEncoders {
   }
 
   private static final class Holder {
-    static final HalfEncoder PANAMA = loadPanama();
+    static final HalfEncoder PANAMA = PanamaLoader.createIfSupported(PANAMA_CLASS,
+        HalfEncoder.class, "Panama half-precision encoder");
     static final HalfEncoder INSTANCE = choose();
-
-    private static HalfEncoder loadPanama() {
-      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-        return null;
-      }
-      try {
-        Class<?> cls = Class.forName(PANAMA_CLASS);
-        return (HalfEncoder) cls.getMethod("createIfSupported").invoke(null);
-      } catch (ClassNotFoundException e) {
-        return null;
-      } catch (ReflectiveOperationException | LinkageError e) {
-        System.getLogger("org.roifeatures.ops")
-            .log(Level.INFO, "Panama half-precision encoder failed to load (" + e + ")");
-        return null;
-      }
-    }
 
     private static HalfEncoder choose() {
       String forced = System.getProperty(RoiKernelsProvider.FORCE_PROPERTY, "");

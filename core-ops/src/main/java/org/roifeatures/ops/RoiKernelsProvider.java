@@ -54,24 +54,9 @@ final class RoiKernelsProvider {
   }
 
   private static final class Holder {
-    static final RoiKernels PANAMA = loadPanama();
+    static final RoiKernels PANAMA = PanamaLoader.createIfSupported(PANAMA_CLASS,
+        RoiKernels.class, "Panama kernels");
     static final RoiKernels INSTANCE = choose();
-
-    private static RoiKernels loadPanama() {
-      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-        return null;
-      }
-      try {
-        Class<?> cls = Class.forName(PANAMA_CLASS);
-        Object kernels = cls.getMethod("createIfSupported").invoke(null);
-        return (RoiKernels) kernels;
-      } catch (ClassNotFoundException e) {
-        return null;
-      } catch (ReflectiveOperationException | LinkageError e) {
-        log("Panama kernels failed to load (" + e + ")");
-        return null;
-      }
-    }
 
     private static RoiKernels choose() {
       String forced = System.getProperty(FORCE_PROPERTY, "");
