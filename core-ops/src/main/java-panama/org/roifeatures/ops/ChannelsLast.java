@@ -10,9 +10,6 @@ package org.roifeatures.ops;
  */
 final class ChannelsLast {
 
-  /** Channels copied together per pass: 16 read streams, one 64-byte write per pixel. */
-  private static final int CHANNEL_BLOCK = 16;
-
   private ChannelsLast() {}
 
   /**
@@ -30,25 +27,8 @@ final class ChannelsLast {
     }
     final int stride = pad ? channels + PanamaTuning.PIXEL_PAD : channels;
     final int plane = map.height() * map.width();
-    final float[] src = map.data();
     final float[] dst = scratch.hwc(stride * plane);
-    if (map.layout() == FeatureMap.Layout.HWC) {
-      for (int p = 0; p < plane; p++) {
-        System.arraycopy(src, map.offset() + p * map.pixelStride(), dst, p * stride, channels);
-      }
-    } else {
-      // Blocked so that the reads stay in a few streams and each write fills whole cache lines.
-      for (int c0 = 0; c0 < channels; c0 += CHANNEL_BLOCK) {
-        int c1 = Math.min(channels, c0 + CHANNEL_BLOCK);
-        for (int p = 0; p < plane; p++) {
-          int from = map.offset() + c0 * plane + p;
-          int to = p * stride;
-          for (int c = c0; c < c1; c++, from += plane) {
-            dst[to + c] = src[from];
-          }
-        }
-      }
-    }
+    map.copyChannelsLast(dst, stride);
     FeatureMap asMap = pad ? null : FeatureMap.hwc(dst, 0, channels, map.height(), map.width());
     return new HwcView(dst, 0, channels, map.height(), map.width(), stride, asMap);
   }

@@ -6,8 +6,8 @@ package org.roifeatures.ops;
  *
  * <p>Kernels address elements only through {@link #channelStride()} and {@link #pixelStride()}, so a new
  * layout changes this class, not its callers. A channels-last map may have a pixel stride larger than
- * its channel count (padding after each pixel's channels, see {@link #toHwc(int)}). The array is not copied: the caller must not change it
- * while an operator reads it. Instances are immutable and safe to share between threads.
+ * its channel count (padding after each pixel's channels, see {@link #toHwc(int)}). The array is not
+ * copied: the caller must not change it while an operator reads it. Instances are immutable and safe to share between threads.
  */
 public final class FeatureMap {
 
@@ -53,10 +53,7 @@ public final class FeatureMap {
     if (offset < 0) {
       throw new IllegalArgumentException("feature map offset must be >= 0, got " + offset);
     }
-    if (hwcPixelStride < channels) {
-      throw new IllegalArgumentException("pixel stride " + hwcPixelStride + " is smaller than the "
-          + "channel count " + channels);
-    }
+    checkPixelStride(hwcPixelStride, channels);
     // The last pixel needs only its channels, not its padding.
     long span = (long) (height * width - 1) * hwcPixelStride + channels;
     if (hwcPixelStride > channels && offset + span > data.length) {
@@ -132,33 +129,48 @@ public final class FeatureMap {
    * is zeros): this map itself if it is so already, else a new copy.
    */
   public FeatureMap toHwc(int pixelStride) {
+    checkPixelStride(pixelStride, channels);
+    if (layout == Layout.HWC && hwcPixelStride == pixelStride) {
+      return this;
+    }
+    float[] copy = new float[Math.multiplyExact(height * width, pixelStride)];
+    copyChannelsLast(copy, pixelStride);
+    return pixelStride == channels ? hwc(copy, channels, height, width)
+        : hwc(copy, 0, channels, height, width, pixelStride);
+  }
+
+  /**
+   * Writes the values channels-last into {@code dst} from index 0, pixel p's channels at {@code
+   * p·pixelStride} (padding floats are left as they are). Also the vector kernels' per-call copy.
+   */
+  void copyChannelsLast(float[] dst, int pixelStride) {
+    int plane = height * width;
+    if (layout == Layout.HWC) {
+      for (int p = 0; p < plane; p++) {
+        System.arraycopy(data, offset + p * hwcPixelStride, dst, p * pixelStride, channels);
+      }
+      return;
+    }
+    // Blocked over channels so the reads stay in a few streams and the writes fill cache lines.
+    for (int c0 = 0; c0 < channels; c0 += CHANNEL_BLOCK) {
+      int c1 = Math.min(channels, c0 + CHANNEL_BLOCK);
+      for (int p = 0; p < plane; p++) {
+        int to = p * pixelStride;
+        for (int c = c0, from = offset + c0 * plane + p; c < c1; c++, from += plane) {
+          dst[to + c] = data[from];
+        }
+      }
+    }
+  }
+
+  /** Channels copied together per pass of a CHW → HWC copy: 16 read streams, one 64-byte write. */
+  private static final int CHANNEL_BLOCK = 16;
+
+  private static void checkPixelStride(int pixelStride, int channels) {
     if (pixelStride < channels) {
       throw new IllegalArgumentException("pixel stride " + pixelStride + " is smaller than the "
           + "channel count " + channels);
     }
-    if (layout == Layout.HWC && hwcPixelStride == pixelStride) {
-      return this;
-    }
-    int plane = height * width;
-    float[] copy = new float[Math.multiplyExact(plane, pixelStride)];
-    if (layout == Layout.HWC) {
-      for (int p = 0; p < plane; p++) {
-        System.arraycopy(data, offset + p * hwcPixelStride, copy, p * pixelStride, channels);
-      }
-    } else {
-      // Blocked over channels so the reads stay in a few streams and the writes fill cache lines.
-      for (int c0 = 0; c0 < channels; c0 += 16) {
-        int c1 = Math.min(channels, c0 + 16);
-        for (int p = 0; p < plane; p++) {
-          int to = p * pixelStride;
-          for (int c = c0, from = offset + c0 * plane + p; c < c1; c++, from += plane) {
-            copy[to + c] = data[from];
-          }
-        }
-      }
-    }
-    return pixelStride == channels ? hwc(copy, channels, height, width)
-        : hwc(copy, 0, channels, height, width, pixelStride);
   }
 
   /** Value at channel {@code c}, row {@code y}, column {@code x}; for tests and tools, not hot loops. */
