@@ -70,14 +70,14 @@ public final class JobBenchmark {
       String op = levels == 1 ? "roi_align" : "multiscale_roi_align";
       String float32Output = null;
       for (String f : formats) {
-        String[] fp = f.trim().split("/");
-        String name = levels + " level " + op.replace("_roi_align", "") + " " + f.trim();
-        Result r = print(out, timeJob(spark, data, dir.resolve("out"), name, op, fp[0], fp[1],
-            fp.length > 2 ? fp[2] : "snappy"));
+        Format fmt = Format.parse(f);
+        String name = levels + " level " + op.replace("_roi_align", "") + " " + fmt.spec();
+        Result r = print(out, timeJob(spark, data, dir.resolve("out"), name, op, fmt));
         results.add(r);
-        if (f.trim().equals("binary/float32")) {
+        if (fmt.spec().equals("binary/float32")) {
           float32Output = r.summary().outputPath();
-        } else if (fp[0].equals("binary") && !fp[1].equals("float32") && float32Output != null) {
+        } else if (fmt.vector().equals("binary") && !fmt.precision().equals("float32")
+            && float32Output != null) {
           out.println("    " + precisionError(spark, float32Output, r.summary().outputPath()));
         }
       }
@@ -104,9 +104,8 @@ public final class JobBenchmark {
     }
     long t0 = System.nanoTime();
     for (String f : formats) {
-      String[] fp = f.trim().split("/");
-      timeJob(spark, data, dir.resolve("out"), "warmup " + f.trim(), "roi_align", fp[0], fp[1],
-          fp.length > 2 ? fp[2] : "snappy");
+      Format fmt = Format.parse(f);
+      timeJob(spark, data, dir.resolve("out"), "warmup " + fmt.spec(), "roi_align", fmt);
     }
     out.printf("warm-up (not in the table): every format once on 4 images x %d RoIs, %.1f s%n", rois,
         (System.nanoTime() - t0) / 1e9);
@@ -160,16 +159,29 @@ public final class JobBenchmark {
     return r;
   }
 
+  /** One output format of the bench: {@code vector/precision[/codec]}, snappy when no codec is given. */
+  record Format(String spec, String vector, String precision, String codec) {
+    static Format parse(String text) {
+      String spec = text.trim();
+      String[] parts = spec.split("/");
+      if (parts.length < 2 || parts.length > 3) {
+        throw new IllegalArgumentException("bench format '" + spec
+            + "' is not vector/precision[/codec], e.g. binary/float16/zstd");
+      }
+      return new Format(spec, parts[0], parts[1], parts.length > 2 ? parts[2] : "snappy");
+    }
+  }
+
   static Result timeJob(SparkSession spark, Path data, Path outDir, String name, String op,
-      String format, String precision, String codec) throws IOException {
+      Format format) throws IOException {
     Map<String, String> o = new LinkedHashMap<>();
     o.put(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString());
     o.put(JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString());
     o.put(JobOptions.OP, op);
     o.put(JobOptions.SAMPLING_RATIO, "2");
-    o.put(JobOptions.VECTOR_FORMAT, format);
-    o.put(JobOptions.PRECISION, precision);
-    o.put(JobOptions.COMPRESSION, codec);
+    o.put(JobOptions.VECTOR_FORMAT, format.vector());
+    o.put(JobOptions.PRECISION, format.precision());
+    o.put(JobOptions.COMPRESSION, format.codec());
     o.put(JobOptions.SAVE_MODE, "overwrite");
     String path = outDir.resolve(name.replaceAll("[^A-Za-z0-9]+", "_")).toString();
     o.put(JobOptions.OUTPUT_PATH, path);

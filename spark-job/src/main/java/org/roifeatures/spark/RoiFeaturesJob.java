@@ -173,9 +173,7 @@ public final class RoiFeaturesJob {
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
     phase(spark, "pool and write features");
-    long writeStart = System.nanoTime();
-    write(features, cfg, saveMode).parquet(outputPath);
-    double featureSeconds = (System.nanoTime() - writeStart) / 1e9;
+    write(features, cfg, saveMode, settings.vectorFormat()).parquet(outputPath);
     phaseStart = lap(phases, "features", phaseStart);
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
@@ -215,7 +213,7 @@ public final class RoiFeaturesJob {
     double seconds = (System.nanoTime() - start) / 1e9;
     JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
         outputPath, rejectsPath, seconds, settings.toString(),
-        new JobSummary.Timing(featureSeconds, clock.readSeconds(), clock.poolSeconds(),
+        new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
             clock.encodeSeconds(), phases));
     if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
       throw new RejectsFoundException(summary);
@@ -260,11 +258,12 @@ public final class RoiFeaturesJob {
     }
   }
 
-  private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode) {
+  private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode,
+      VectorFormat vectorFormat) {
     String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "none");
     DataFrameWriter<Row> w = features.write().mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec);
-    if (cfg.getChoice(JobOptions.VECTOR_FORMAT, "binary", "array", "vector").equals("binary")) {
+    if (vectorFormat == VectorFormat.BINARY) {
       w = BinaryVectorColumn.options(w);
     }
     String partitionBy = cfg.getChoice(JobOptions.PARTITION_BY, "", "level", "label");
