@@ -2,7 +2,6 @@ package org.roifeatures.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.struct;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,6 +37,7 @@ import org.roifeatures.spark.task.OutputRows;
 import org.roifeatures.spark.task.RejectTask;
 import org.roifeatures.spark.task.FaultInjector;
 import org.roifeatures.spark.task.TaskClock;
+import org.roifeatures.spark.task.WorkRow;
 
 /**
  * The pipeline: index the maps (small rows, no data) → read and validate proposals → group both by
@@ -122,34 +122,31 @@ public final class RoiFeaturesJob {
 
     phaseStart = lap(phases, "index", phaseStart);
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
-    phase(spark, "read and validate proposals");
-    Dataset<Row> proposals = Proposals.read(spark, proposalsPath,
+    phase(spark, "read, validate and group proposals");
+    Proposals.Read proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
-            "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    // Reads, validates and caches every proposal once; the join and the rejects reuse the cache.
-    long proposalCount = proposals.count();
-    phaseStart = lap(phases, "proposals", phaseStart);
-    phase(spark, "join proposals with the map index");
-
-    Dataset<Row> rois = proposals.filter(col("reason").isNull())
-        .groupBy("image_id")
-        .agg(collect_list(struct(col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
-            col("score"), col("label"), col("angle"))).as("rois"));
+            "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
     Dataset<Row> maps = index.filter(col("image_id").isNotNull())
         .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
-    // Only proposals and index rows are shuffled here; sorting by map file and row lets each task
-    // read its Parquet/Arrow map files in one forward pass.
-    Dataset<Row> work = rois.join(maps, rois.col("image_id").equalTo(maps.col("image_id")), "left")
-        .select(rois.col("image_id"), col("rois"), col("maps"))
+    // One shuffle brings each image's proposals together (the map index is small: Spark broadcasts
+    // it when it fits, so only proposals move). Sorting by map file and row lets each task read its
+    // Parquet/Arrow map files in one forward pass; by input order within an image, so that the tasks
+    // assign roi_ids and find duplicates as they stream (ImageGroups).
+    Dataset<Row> p = proposals.rows();
+    List<org.apache.spark.sql.Column> columns = new ArrayList<>();
+    for (String c : WorkRow.COLUMNS) {
+      columns.add(c.equals("maps") ? col("maps") : p.col(c));
+    }
+    Dataset<Row> work = p.join(maps, p.col("image_id").equalTo(maps.col("image_id")), "left")
+        .select(columns.toArray(org.apache.spark.sql.Column[]::new))
         .repartition(partitions, col("image_id"))
         .sortWithinPartitions(col("maps").getItem(0).getField("path"),
-            col("maps").getItem(0).getField("row"), col("image_id"))
+            col("maps").getItem(0).getField("row"), col("image_id"), col("_order"))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    // Materialised here so that the summary can tell the shuffle from the pooling; both passes that
+    // Materialised here so that the summary can tell this phase from the pooling; both passes that
     // follow (features, rejects) read the cached work rows.
-    work.count();
-    phaseStart = lap(phases, "join", phaseStart);
+    long proposalCount = work.count();
+    phaseStart = lap(phases, "proposals", phaseStart);
     Dataset<Row> typedWork = work;
 
     CollectionAccumulator<String> failures =
@@ -166,7 +163,8 @@ public final class RoiFeaturesJob {
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
                 cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
-                cfg.getChoice(JobOptions.TESTING_FAIL_MODE, "throw", "kill-executor"))),
+                cfg.getChoice(JobOptions.TESTING_FAIL_MODE, "throw", "kill-executor")),
+            proposals.roiIdsGiven()),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
             OutputMetadata.asFieldMetadata(description), settings.op() == RoiOp.ROI_ALIGN_ROTATED)));
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
@@ -188,26 +186,25 @@ public final class RoiFeaturesJob {
       failed.putIfAbsent(parts[0], new String[] {parts[1], parts[2]});
     }
     Broadcast<Map<String, String[]>> bFailed = jsc.broadcast(failed);
-    Dataset<Row> proposalRejects = proposals.filter(col("reason").isNotNull())
-        .select(OutputRows.REJECT_SCHEMA.fieldNames()[0], Arrays.copyOfRange(
-            OutputRows.REJECT_SCHEMA.fieldNames(), 1, OutputRows.REJECT_SCHEMA.size()));
-    Dataset<Row> imageRejects = typedWork.flatMap(new RejectTask(bSettings, bFailed),
+    // Counted by reason as the rejects are written (result-stage accumulators count each partition
+    // once), instead of caching the rejects and counting them in a second job.
+    Map<String, LongAccumulator> reasonCounts = new LinkedHashMap<>();
+    for (RejectReason r : RejectReason.values()) {
+      reasonCounts.put(r.name(), spark.sparkContext().longAccumulator("roi-features rejects " + r));
+    }
+    Dataset<Row> rejects = typedWork.mapPartitions(
+        new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
         Encoders.row(OutputRows.REJECT_SCHEMA));
-    // Cached for the counts by reason below (usually a few rows; never re-read from Parquet).
-    Dataset<Row> rejects = proposalRejects.unionByName(imageRejects)
-        .persist(StorageLevel.MEMORY_AND_DISK());
     phase(spark, "write rejects");
     rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
-
     Map<String, Long> byReason = new TreeMap<>();
-    phase(spark, "summarise");
-    for (Row r : rejects.groupBy("reason").count().collectAsList()) {
-      byReason.put(r.getString(0), r.getLong(1));
-    }
-    rejects.unpersist();
+    reasonCounts.forEach((reason, count) -> {
+      if (count.value() > 0) {
+        byReason.put(reason, count.value());
+      }
+    });
     lap(phases, "rejects", phaseStart);
     index.unpersist();
-    proposals.unpersist();
     work.unpersist();
     bFailed.destroy();
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -77,6 +77,10 @@ class RejectsTest extends SparkTestBase {
     p.add(new Proposal(prefix + "good,5,0,0,1e39,10,,", "NON_FINITE_BOX", "x2"));
     p.add(new Proposal(prefix + "good,6,0,0,10,10,high,1", "BAD_RECORD", "high"));
     p.add(new Proposal(prefix + "good,1,1,1,5,5,,", "DUPLICATE_ROI_ID", "roi_id 1"));
+    p.add(new Proposal(prefix + "good,,2,2,9,9,,", "BAD_RECORD", "roi_id is null"));
+    // A rejected row's id still counts: the good row after it with the same id is the duplicate.
+    p.add(new Proposal(prefix + "good,10,0,0,NaN,10,,", "NON_FINITE_BOX", "x2"));
+    p.add(new Proposal(prefix + "good,10,0,0,10,10,,", "DUPLICATE_ROI_ID", "roi_id 10"));
     p.add(new Proposal(prefix + "good,7,-40,-40,100,100,,", null, null)); // outside the map: fine
     p.add(new Proposal(prefix + "good,8,30,30,2,2,,", null, null));       // inverted: fine, defined
     p.add(new Proposal(",9,0,0,4,4,,", "MISSING_IMAGE_ID", "image_id"));

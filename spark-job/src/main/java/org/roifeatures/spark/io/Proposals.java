@@ -15,7 +15,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.roifeatures.spark.RejectReason;
 
@@ -25,9 +24,11 @@ import org.roifeatures.spark.RejectReason;
  * reason and a detail naming the bad value. Values are converted with {@code try_cast}, so a bad number
  * in a CSV becomes a {@link RejectReason#BAD_RECORD} row, never a job failure.
  *
- * <p>Result columns: {@code image_id, roi_id, x1, y1, x2, y2, score, label, angle, reason, detail}
- * ({@code reason} null for good rows). {@code roi_id} is the input's when given, else the 0-based
- * position of the proposal within its image in input order.
+ * <p>Result columns: {@code image_id, roi_id_given, x1, y1, x2, y2, score, label, angle, reason,
+ * detail, _order} ({@code reason} null for rows that passed the per-row checks; {@code _order} the
+ * input order). The per-image rules — {@code roi_id} is the input's when given, else the 0-based
+ * position of the proposal within its image in input order; a later duplicate of an image's roi_id is
+ * rejected — are applied by {@code ImageGroups} once an image's rows are together.
  */
 public final class Proposals {
 
@@ -79,8 +80,11 @@ public final class Proposals {
     return null;
   }
 
+  /** Validated proposal rows, and whether the input had a roi_id column (else ids are positions). */
+  public record Read(Dataset<Row> rows, boolean roiIdsGiven) {}
+
   /** Reads and validates for an axis-aligned op; see the class comment for the columns. */
-  public static Dataset<Row> read(SparkSession spark, String path, String format) {
+  public static Read read(SparkSession spark, String path, String format) {
     return read(spark, path, format, false);
   }
 
@@ -89,7 +93,7 @@ public final class Proposals {
    * turned about their centre by {@code angle} and must not be inverted (their width and height are
    * {@code x2 − x1} and {@code y2 − y1}).
    */
-  public static Dataset<Row> read(SparkSession spark, String path, String format, boolean rotated) {
+  public static Read read(SparkSession spark, String path, String format, boolean rotated) {
     Dataset<Row> raw = switch (format) {
       case "csv" -> spark.read().option("header", "true").option("mode", "PERMISSIVE")
           .option("inferSchema", "false").csv(path);
@@ -168,26 +172,14 @@ public final class Proposals {
       reason = when(ch[0], ch[1]).otherwise(reason);
       detail = when(ch[0], ch[2]).otherwise(detail);
     }
-    Dataset<Row> checked = typed.withColumn("reason", reason).withColumn("detail", detail);
-
-    // roi_id: given, or the position within the image in input order.
-    Column position = functions.row_number().over(Window.partitionBy("image_id").orderBy("_order"))
-        .minus(1).cast("long");
-    Dataset<Row> withId = checked.withColumn("roi_id",
-        names.contains("roi_id") ? col("roi_id_given") : position);
-    // Later duplicates of an (image_id, roi_id) are rejected; the first in input order is kept.
-    Column dupRank = functions.row_number().over(
-        Window.partitionBy("image_id", "roi_id").orderBy("_order"));
-    Dataset<Row> ranked = withId.withColumn("_dup", when(col("reason").isNull(), dupRank));
-    Column isDup = col("_dup").gt(1).and(col("roi_id").isNotNull());
-    return ranked
-        .withColumn("detail", when(isDup, concat(lit("roi_id "), col("roi_id").cast("string"),
-            lit(" already used in image "), col("image_id"))).otherwise(col("detail")))
-        .withColumn("reason", when(isDup, lit(RejectReason.DUPLICATE_ROI_ID.name()))
-            .otherwise(col("reason")))
-        .select(col("image_id"), col("roi_id"), col("x1"), col("y1"), col("x2"), col("y2"),
-            col("score"), col("label"), col("angle"), col("reason"),
-            coalesce(col("detail"), lit(null).cast("string")).as("detail"));
+    // roi_id assignment (input position when not given) and duplicate detection need each image's
+    // rows together and in input order: they happen per image inside the tasks (ImageGroups), after
+    // the one shuffle that brings an image's rows together anyway, instead of in two window functions
+    // that cost a shuffle and two sorts of their own.
+    return new Read(typed.select(col("image_id"), col("roi_id_given"), col("x1"), col("y1"),
+        col("x2"), col("y2"), col("score"), col("label"), col("angle"), reason.as("reason"),
+        coalesce(detail, lit(null).cast("string")).as("detail"), col("_order")),
+        names.contains("roi_id"));
   }
 
   private static Column optional(List<String> names, String column) {

@@ -18,8 +18,8 @@ import org.roifeatures.spark.io.MapLoadException;
 import org.roifeatures.spark.io.MapLoader;
 
 /**
- * The {@code mapPartitions} function of the feature pass. For each image of the partition: decide
- * from the index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of
+ * The {@code mapPartitions} function of the feature pass. For each image of the partition (grouped
+ * from the sorted work rows by {@link ImageGroups}, which also assigns roi_ids): decide from the index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of
  * {@code batch.rois}, and hand out one row at a time. A task therefore holds one image's maps and one
  * batch of output floats, whatever the partition size. Maps that fail to load are reported through an
  * accumulator (the rejects pass turns them into reject rows) and never stop the task.
@@ -34,10 +34,13 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
   private final CollectionAccumulator<String> loadFailures;
   private final TaskClock clock;
   private final FaultInjector faults;
+  private final boolean roiIdsGiven;
 
   public FeatureTask(Broadcast<OpSettings> settings, LongAccumulator images, LongAccumulator rois,
-      CollectionAccumulator<String> loadFailures, TaskClock clock, FaultInjector faults) {
+      CollectionAccumulator<String> loadFailures, TaskClock clock, FaultInjector faults,
+      boolean roiIdsGiven) {
     this.faults = faults;
+    this.roiIdsGiven = roiIdsGiven;
     this.settings = settings;
     this.images = images;
     this.rois = rois;
@@ -57,11 +60,11 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
     }
-    return new Rows(input, loader, settings.value());
+    return new Rows(new ImageGroups(input, roiIdsGiven), loader, settings.value());
   }
 
   private final class Rows implements Iterator<Row> {
-    private final Iterator<Row> input;
+    private final ImageGroups input;
     private final MapLoader loader;
     private final OpSettings s;
     private final RoiComputer computer;
@@ -72,6 +75,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
     private String imageId;
     private List<Row> imageRois;
+    private long[] roiIds;
     private float[] boxes;
     private String[] levelNames;
     private int next;        // next RoI of the image to hand out
@@ -79,7 +83,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private int batchCount;  // RoIs held in the buffer
     private long emitted;    // rows handed out by this task
 
-    Rows(Iterator<Row> input, MapLoader loader, OpSettings s) {
+    Rows(ImageGroups input, MapLoader loader, OpSettings s) {
       this.input = input;
       this.loader = loader;
       this.s = s;
@@ -102,11 +106,14 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       return true;
     }
 
-    private void startImage(Row work) {
+    private void startImage(ImageGroups.ImageGroup image) {
       imageRois = null;
-      String id = WorkRow.imageId(work);
-      List<Row> roiRows = WorkRow.rois(work);
-      ImagePlan.Decision d = ImagePlan.decide(id, WorkRow.maps(work), s);
+      String id = image.imageId();
+      List<Row> roiRows = image.good();
+      if (roiRows.isEmpty()) {
+        return; // every proposal of the image was rejected: its maps are not even looked at
+      }
+      ImagePlan.Decision d = ImagePlan.decide(id, image.maps(), s);
       if (!d.ok() || roiRows.isEmpty()) {
         return;
       }
@@ -134,6 +141,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       }
       imageId = id;
       imageRois = roiRows;
+      roiIds = image.goodRoiIds();
       boxes = s.op() == RoiOp.ROI_ALIGN_ROTATED ? WorkRow.rotatedBoxes(roiRows)
           : WorkRow.boxes(roiRows);
       next = 0;
@@ -165,7 +173,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       long t0 = System.nanoTime();
       Object vector = encoder.encode(buffer, k * rowLength, rowLength);
       clock.addEncode(System.nanoTime() - t0);
-      Row out = OutputRows.feature(imageId, imageRois.get(next), level, vector,
+      Row out = OutputRows.feature(imageId, imageRois.get(next), roiIds[next], level, vector,
           s.op() == RoiOp.ROI_ALIGN_ROTATED);
       next++;
       emitted++;

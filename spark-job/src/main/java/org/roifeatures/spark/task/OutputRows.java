@@ -53,20 +53,26 @@ public final class OutputRows {
       .add("reason", DataTypes.StringType, false)
       .add("detail", DataTypes.StringType, true);
 
-  static Row feature(String imageId, Row roi, String level, Object vector, boolean rotated) {
-    Double score = roi.isNullAt(5) ? null : roi.getDouble(5);
-    Integer label = roi.isNullAt(6) ? null : roi.getInt(6);
+  /** A feature row for the work row {@code proposal} with id {@code roiId}. */
+  static Row feature(String imageId, Row proposal, long roiId, String level, Object vector,
+      boolean rotated) {
+    Double score = WorkRow.score(proposal);
+    Integer label = WorkRow.label(proposal);
+    int x = WorkRow.X1;
     if (rotated) {
-      return RowFactory.create(imageId, roi.getLong(0), roi.getDouble(1), roi.getDouble(2),
-          roi.getDouble(3), roi.getDouble(4), score, label, level,
-          roi.isNullAt(WorkRow.ANGLE) ? 0.0 : roi.getDouble(WorkRow.ANGLE), vector);
+      return RowFactory.create(imageId, roiId, proposal.getDouble(x), proposal.getDouble(x + 1),
+          proposal.getDouble(x + 2), proposal.getDouble(x + 3), score, label, level,
+          proposal.isNullAt(WorkRow.ANGLE) ? 0.0 : proposal.getDouble(WorkRow.ANGLE), vector);
     }
-    return RowFactory.create(imageId, roi.getLong(0), roi.getDouble(1), roi.getDouble(2),
-        roi.getDouble(3), roi.getDouble(4), score, label, level, vector);
+    return RowFactory.create(imageId, roiId, proposal.getDouble(x), proposal.getDouble(x + 1),
+        proposal.getDouble(x + 2), proposal.getDouble(x + 3), score, label, level, vector);
   }
 
-  static Row reject(String imageId, Row roi, String reason, String detail) {
-    return RowFactory.create(imageId, roi.get(0), roi.get(1), roi.get(2), roi.get(3), roi.get(4),
-        roi.get(5), roi.get(6), reason, detail);
+  /** A reject row for the work row {@code proposal}: whatever of its values could be read. */
+  static Row reject(String imageId, Row proposal, Long roiId, String reason, String detail) {
+    return RowFactory.create(imageId, roiId, WorkRow.coordinate(proposal, 0),
+        WorkRow.coordinate(proposal, 1), WorkRow.coordinate(proposal, 2),
+        WorkRow.coordinate(proposal, 3), WorkRow.score(proposal), WorkRow.label(proposal), reason,
+        detail);
   }
 }

@@ -2,35 +2,27 @@ package org.roifeatures.spark.task;
 
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.roifeatures.spark.io.MapEntry;
 
 /**
- * One image's unit of work after the join: its id, its valid proposals and its map index entries
- * (null when the image has no maps). Field positions of the Spark row, in one place.
+ * One proposal after the join: the columns of {@code Proposals.read} followed by its image's map
+ * index entries ({@code maps}, null when the image has no maps). Field positions of the Spark row,
+ * in one place; {@link #COLUMNS} is the order the job selects them in.
  */
 public final class WorkRow {
 
-  public static final StructType ROI = new StructType()
-      .add("roi_id", DataTypes.LongType, true)
-      .add("x1", DataTypes.DoubleType, true)
-      .add("y1", DataTypes.DoubleType, true)
-      .add("x2", DataTypes.DoubleType, true)
-      .add("y2", DataTypes.DoubleType, true)
-      .add("score", DataTypes.DoubleType, true)
-      .add("label", DataTypes.IntegerType, true)
-      .add("angle", DataTypes.DoubleType, true);
-
-  public static final StructType SCHEMA = new StructType()
-      .add("image_id", DataTypes.StringType, true)
-      .add("rois", new ArrayType(ROI, false), true)
-      .add("maps", new ArrayType(MapEntry.SCHEMA, false), true);
+  /** The work columns, in the order the positions below assume. */
+  public static final List<String> COLUMNS = List.of("image_id", "roi_id_given", "x1", "y1", "x2",
+      "y2", "score", "label", "angle", "reason", "detail", "_order", "maps");
 
   static final int IMAGE_ID = 0;
-  static final int ROIS = 1;
-  static final int MAPS = 2;
+  static final int ROI_ID_GIVEN = 1;
+  static final int X1 = 2;
+  static final int SCORE = 6;
+  static final int LABEL = 7;
+  static final int ANGLE = 8;
+  static final int REASON = 9;
+  static final int DETAIL = 10;
+  static final int MAPS = 12;
 
   private WorkRow() {}
 
@@ -38,12 +30,35 @@ public final class WorkRow {
     return r.getString(IMAGE_ID);
   }
 
-  static List<Row> rois(Row r) {
-    return r.isNullAt(ROIS) ? List.of() : r.getList(ROIS);
+  /** The roi_id column of the input, or null when the input has none (or this row's is null). */
+  static Long givenRoiId(Row r) {
+    return r.isNullAt(ROI_ID_GIVEN) ? null : r.getLong(ROI_ID_GIVEN);
+  }
+
+  /** The reason the per-row checks rejected this proposal, or null. */
+  static String reason(Row r) {
+    return r.getString(REASON);
+  }
+
+  static String detail(Row r) {
+    return r.getString(DETAIL);
   }
 
   static List<Row> maps(Row r) {
     return r.isNullAt(MAPS) ? null : r.getList(MAPS);
+  }
+
+  /** Coordinate {@code k} (0..3 for x1, y1, x2, y2), null when it could not be read. */
+  static Double coordinate(Row r, int k) {
+    return r.isNullAt(X1 + k) ? null : r.getDouble(X1 + k);
+  }
+
+  static Double score(Row r) {
+    return r.isNullAt(SCORE) ? null : r.getDouble(SCORE);
+  }
+
+  static Integer label(Row r) {
+    return r.isNullAt(LABEL) ? null : r.getInt(LABEL);
   }
 
   /** Box coordinates of all RoIs as a flat float array (validated finite float32 upstream). */
@@ -52,7 +67,7 @@ public final class WorkRow {
     for (int i = 0; i < rois.size(); i++) {
       Row r = rois.get(i);
       for (int k = 0; k < 4; k++) {
-        b[4 * i + k] = (float) r.getDouble(1 + k);
+        b[4 * i + k] = (float) r.getDouble(X1 + k);
       }
     }
     return b;
@@ -67,10 +82,10 @@ public final class WorkRow {
     float[] b = new float[rois.size() * 5];
     for (int i = 0; i < rois.size(); i++) {
       Row r = rois.get(i);
-      double x1 = r.getDouble(1);
-      double y1 = r.getDouble(2);
-      double x2 = r.getDouble(3);
-      double y2 = r.getDouble(4);
+      double x1 = r.getDouble(X1);
+      double y1 = r.getDouble(X1 + 1);
+      double x2 = r.getDouble(X1 + 2);
+      double y2 = r.getDouble(X1 + 3);
       b[5 * i] = (float) ((x1 + x2) / 2);
       b[5 * i + 1] = (float) ((y1 + y2) / 2);
       b[5 * i + 2] = (float) (x2 - x1);
@@ -79,7 +94,4 @@ public final class WorkRow {
     }
     return b;
   }
-
-  /** Position of {@code angle} in the {@link #ROI} struct. */
-  static final int ANGLE = 7;
 }
