@@ -57,6 +57,8 @@ public final class RoiFeaturesCli {
       "  --formats F/P[/C],...  vector format/precision[/codec] runs (default: binary/float32,",
       "                         binary/float16, binary/bfloat16, binary/float32/zstd,",
       "                         array/float32, vector/float32; codec default snappy)",
+      "  --repeat N             time every run N times and report the fastest (default 1)",
+      "  --<run option> V       applied to every timed job, e.g. --batch.rois 16 --sampling.ratio 0",
       "",
       "inspect options:",
       "  --rows N               rows to print (default 3)",
@@ -111,7 +113,7 @@ public final class RoiFeaturesCli {
         }
         case "bench" -> {
           try (SparkSession spark = session(a)) {
-            JobBenchmark.run(spark, a.sample, out);
+            JobBenchmark.run(spark, a.sample, a.options, out);
           }
           return 0;
         }
@@ -221,7 +223,7 @@ public final class RoiFeaturesCli {
 
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
         "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows",
-        "rois", "formats", "level-counts");
+        "rois", "formats", "level-counts", "repeat");
 
     static Args parse(String[] args, int from) {
       Args a = new Args();

@@ -1,0 +1,51 @@
+package org.roifeatures.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The job benchmark on a tiny data set: what it runs, counts and prints, not how fast. */
+class JobBenchmarkTest extends SparkTestBase {
+
+  @Test
+  void timesEveryFormatAndBothPlainWritersWithTheGivenJobOptions() throws Exception {
+    Path dir = tempDir("bench");
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+      List<JobBenchmark.Result> results = JobBenchmark.run(spark,
+          Map.of("out", dir.toString(), "images", "2", "rois", "15", "channels", "8",
+              "formats", "binary/float32,binary/float16", "level-counts", "1", "repeat", "2"),
+          Map.of(JobOptions.BATCH_ROIS, "4", JobOptions.SAMPLING_RATIO, "1"), out);
+      String text = bytes.toString(StandardCharsets.UTF_8);
+
+      assertEquals(4, results.size(), text);
+      for (JobBenchmark.Result r : results) {
+        assertEquals(30, r.rows(), r.name());
+        assertTrue(r.seconds() > 0 && r.bytes() > 0, r.name());
+      }
+      JobSummary job = results.get(0).summary();
+      assertTrue(job.settings().contains(" sr=1 "), job.settings());
+      assertTrue(text.contains("fastest of 2 timings per run"), text);
+      assertTrue(text.contains("job options: "), text);
+      assertTrue(text.contains("error vs float32"), text);
+      assertTrue(text.contains("plain writer + job's column options"), text);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @Test
+  void refusesARepeatBelowOne() {
+    assertThrows(IllegalArgumentException.class, () -> JobBenchmark.run(spark,
+        Map.of("repeat", "0"), Map.of(), System.out));
+  }
+}
