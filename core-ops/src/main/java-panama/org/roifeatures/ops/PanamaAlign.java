@@ -76,7 +76,11 @@ final class PanamaAlign {
    */
   static void transpose(float[] block, int bins, int width, float[] out, int at) {
     if (PanamaTuning.REGISTER_TRANSPOSE) {
-      Transpose16.transpose(block, bins, width, out, at);
+      if (L == 16) {
+        Transpose16.transpose(block, bins, width, out, at);
+      } else {
+        Transpose8.transpose(block, bins, width, out, at);
+      }
       return;
     }
     scalarTranspose(block, bins, width, out, at);

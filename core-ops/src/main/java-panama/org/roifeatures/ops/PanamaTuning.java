@@ -41,11 +41,12 @@ final class PanamaTuning {
   static final int PIXEL_PAD = RoiKernelsProvider.PIXEL_PAD;
 
   /**
-   * Transpose result blocks into the output row with {@link Transpose16} (16×16 tiles in registers)
-   * instead of scalar copies; needs 16-float vectors (AVX-512). {@code
-   * -Droifeatures.kernels.transpose=scalar} forces the copies, for measurements.
+   * Transpose result blocks into the output row in registers instead of scalar copies: {@link
+   * Transpose16} (16×16 tiles) with 16-float vectors (AVX-512), {@link Transpose8} (8×8) with 8-float
+   * vectors (AVX2); 4-float vectors keep the copies. {@code -Droifeatures.kernels.transpose=scalar}
+   * forces the copies, for measurements.
    */
-  static final boolean REGISTER_TRANSPOSE = PanamaAlign.L == 16
+  static final boolean REGISTER_TRANSPOSE = (PanamaAlign.L == 16 || PanamaAlign.L == 8)
       && !System.getProperty("roifeatures.kernels.transpose", "").equals("scalar");
 
   private PanamaTuning() {}

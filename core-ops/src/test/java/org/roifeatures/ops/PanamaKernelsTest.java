@@ -82,12 +82,15 @@ class PanamaKernelsTest {
     }
   }
 
-  @ParameterizedTest(name = "bins={0} width={1}")
-  @org.junit.jupiter.params.provider.CsvSource({"49, 64", "196, 64", "49, 16", "16, 16", "15, 64",
-      "1, 16", "33, 32"})
-  void registerTransposeMovesEveryFloatLikeTheCopies(int bins, int width) throws Exception {
-    // Called directly: which transpose the kernels use depends on the JDK (PanamaTuning).
-    java.lang.reflect.Method vector = Class.forName("org.roifeatures.ops.Transpose16")
+  @ParameterizedTest(name = "{0} bins={1} width={2}")
+  @org.junit.jupiter.params.provider.CsvSource({"Transpose16, 49, 64", "Transpose16, 196, 64",
+      "Transpose16, 49, 16", "Transpose16, 16, 16", "Transpose16, 15, 64", "Transpose16, 1, 16",
+      "Transpose16, 33, 32", "Transpose8, 49, 32", "Transpose8, 196, 32", "Transpose8, 49, 8",
+      "Transpose8, 8, 8", "Transpose8, 7, 32", "Transpose8, 1, 8", "Transpose8, 33, 16"})
+  void registerTransposeMovesEveryFloatLikeTheCopies(String kind, int bins, int width)
+      throws Exception {
+    // Called directly: which transpose the kernels use depends on the machine (PanamaTuning).
+    java.lang.reflect.Method vector = Class.forName("org.roifeatures.ops." + kind)
         .getDeclaredMethod("transpose", float[].class, int.class, int.class, float[].class, int.class);
     java.lang.reflect.Method copies = Class.forName("org.roifeatures.ops.PanamaAlign")
         .getDeclaredMethod("scalarTranspose", float[].class, int.class, int.class, float[].class,

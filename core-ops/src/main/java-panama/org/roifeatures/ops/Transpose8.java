@@ -1,0 +1,88 @@
+package org.roifeatures.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Transpose16}'s algorithm for 256-bit vectors (AVX2 machines): 8×8 tiles in registers, three
+ * butterfly stages (d = 4, 2, 1), each pairing rows a and b = a + d: a' is a with b rotated right by d
+ * in the lanes that have bit d, b' is a rotated left by d with b in those lanes. One-vector permutes
+ * ({@code vpermps}) and blends only. Moves floats only: results are identical to the copies.
+ */
+final class Transpose8 {
+
+  static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+  private static final VectorShuffle<Float> SR4 = rotate(-4);
+  private static final VectorShuffle<Float> SL4 = rotate(4);
+  private static final VectorShuffle<Float> SR2 = rotate(-2);
+  private static final VectorShuffle<Float> SL2 = rotate(2);
+  private static final VectorShuffle<Float> SR1 = rotate(-1);
+  private static final VectorShuffle<Float> SL1 = rotate(1);
+  private static final VectorMask<Float> M4 = lanesWithBit(4);
+  private static final VectorMask<Float> M2 = lanesWithBit(2);
+  private static final VectorMask<Float> M1 = lanesWithBit(1);
+
+  private Transpose8() {}
+
+  /** Lane j takes lane (j + d) mod 8: a rotation left by d (right for negative d). */
+  private static VectorShuffle<Float> rotate(int d) {
+    int[] idx = new int[8];
+    for (int j = 0; j < 8; j++) {
+      idx[j] = Math.floorMod(j + d, 8);
+    }
+    return VectorShuffle.fromArray(S8, idx, 0);
+  }
+
+  /** The lanes whose index has bit {@code d}: the second half of every 2d-lane group. */
+  private static VectorMask<Float> lanesWithBit(int d) {
+    boolean[] m = new boolean[8];
+    for (int j = 0; j < 8; j++) {
+      m[j] = (j & d) != 0;
+    }
+    return VectorMask.fromArray(S8, m, 0);
+  }
+
+  /**
+   * {@code b[bin·width + k]} becomes {@code out[at + k·bins + bin]}, as {@link PanamaAlign#transpose};
+   * {@code width} must be a multiple of 8.
+   */
+  static void transpose(float[] b, int bins, int width, float[] out, int at) {
+    int bin0 = 0;
+    for (; bin0 + 8 <= bins; bin0 += 8) {
+      for (int k0 = 0; k0 < width; k0 += 8) {
+        int i = bin0 * width + k0;
+        FloatVector r0 = FloatVector.fromArray(S8, b, i), r1 = FloatVector.fromArray(S8, b, i + width),
+          r2 = FloatVector.fromArray(S8, b, i + 2*width), r3 = FloatVector.fromArray(S8, b, i + 3*width),
+          r4 = FloatVector.fromArray(S8, b, i + 4*width), r5 = FloatVector.fromArray(S8, b, i + 5*width),
+          r6 = FloatVector.fromArray(S8, b, i + 6*width), r7 = FloatVector.fromArray(S8, b, i + 7*width);
+        FloatVector t;
+        // d = 4: pairs (i, i+4)
+        t = r0.blend(r4.rearrange(SR4), M4); r4 = r0.rearrange(SL4).blend(r4, M4); r0 = t;
+        t = r1.blend(r5.rearrange(SR4), M4); r5 = r1.rearrange(SL4).blend(r5, M4); r1 = t;
+        t = r2.blend(r6.rearrange(SR4), M4); r6 = r2.rearrange(SL4).blend(r6, M4); r2 = t;
+        t = r3.blend(r7.rearrange(SR4), M4); r7 = r3.rearrange(SL4).blend(r7, M4); r3 = t;
+        // d = 2
+        t = r0.blend(r2.rearrange(SR2), M2); r2 = r0.rearrange(SL2).blend(r2, M2); r0 = t;
+        t = r1.blend(r3.rearrange(SR2), M2); r3 = r1.rearrange(SL2).blend(r3, M2); r1 = t;
+        t = r4.blend(r6.rearrange(SR2), M2); r6 = r4.rearrange(SL2).blend(r6, M2); r4 = t;
+        t = r5.blend(r7.rearrange(SR2), M2); r7 = r5.rearrange(SL2).blend(r7, M2); r5 = t;
+        // d = 1
+        t = r0.blend(r1.rearrange(SR1), M1); r1 = r0.rearrange(SL1).blend(r1, M1); r0 = t;
+        t = r2.blend(r3.rearrange(SR1), M1); r3 = r2.rearrange(SL1).blend(r3, M1); r2 = t;
+        t = r4.blend(r5.rearrange(SR1), M1); r5 = r4.rearrange(SL1).blend(r5, M1); r4 = t;
+        t = r6.blend(r7.rearrange(SR1), M1); r7 = r6.rearrange(SL1).blend(r7, M1); r6 = t;
+        int o = at + k0 * bins + bin0;
+        r0.intoArray(out, o); r1.intoArray(out, o + bins); r2.intoArray(out, o + 2*bins); r3.intoArray(out, o + 3*bins);
+        r4.intoArray(out, o + 4*bins); r5.intoArray(out, o + 5*bins); r6.intoArray(out, o + 6*bins); r7.intoArray(out, o + 7*bins);
+      }
+    }
+    // Bins left over (bins mod 8): plain copies.
+    for (; bin0 < bins; bin0++) {
+      for (int k = 0, i = bin0 * width; k < width; k++, i++) {
+        out[at + k * bins + bin0] = b[i];
+      }
+    }
+  }
+}
