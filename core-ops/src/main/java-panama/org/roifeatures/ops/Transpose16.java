@@ -19,38 +19,20 @@ import jdk.incubator.vector.VectorSpecies;
 final class Transpose16 {
 
   static final VectorSpecies<Float> S16 = FloatVector.SPECIES_512;
-  private static final VectorShuffle<Float> SR8 = rotate(-8);
-  private static final VectorShuffle<Float> SL8 = rotate(8);
-  private static final VectorShuffle<Float> SR4 = rotate(-4);
-  private static final VectorShuffle<Float> SL4 = rotate(4);
-  private static final VectorShuffle<Float> SR2 = rotate(-2);
-  private static final VectorShuffle<Float> SL2 = rotate(2);
-  private static final VectorShuffle<Float> SR1 = rotate(-1);
-  private static final VectorShuffle<Float> SL1 = rotate(1);
-  private static final VectorMask<Float> M8 = lanesWithBit(8);
-  private static final VectorMask<Float> M4 = lanesWithBit(4);
-  private static final VectorMask<Float> M2 = lanesWithBit(2);
-  private static final VectorMask<Float> M1 = lanesWithBit(1);
+  private static final VectorShuffle<Float> SR8 = TransposeParts.rotate(S16, -8);
+  private static final VectorShuffle<Float> SL8 = TransposeParts.rotate(S16, 8);
+  private static final VectorShuffle<Float> SR4 = TransposeParts.rotate(S16, -4);
+  private static final VectorShuffle<Float> SL4 = TransposeParts.rotate(S16, 4);
+  private static final VectorShuffle<Float> SR2 = TransposeParts.rotate(S16, -2);
+  private static final VectorShuffle<Float> SL2 = TransposeParts.rotate(S16, 2);
+  private static final VectorShuffle<Float> SR1 = TransposeParts.rotate(S16, -1);
+  private static final VectorShuffle<Float> SL1 = TransposeParts.rotate(S16, 1);
+  private static final VectorMask<Float> M8 = TransposeParts.lanesWithBit(S16, 8);
+  private static final VectorMask<Float> M4 = TransposeParts.lanesWithBit(S16, 4);
+  private static final VectorMask<Float> M2 = TransposeParts.lanesWithBit(S16, 2);
+  private static final VectorMask<Float> M1 = TransposeParts.lanesWithBit(S16, 1);
 
   private Transpose16() {}
-
-  /** Lane j takes lane (j + d) mod 16: a rotation left by d (right for negative d). */
-  private static VectorShuffle<Float> rotate(int d) {
-    int[] idx = new int[16];
-    for (int j = 0; j < 16; j++) {
-      idx[j] = Math.floorMod(j + d, 16);
-    }
-    return VectorShuffle.fromArray(S16, idx, 0);
-  }
-
-  /** The lanes whose index has bit {@code d}: the second half of every 2d-lane group. */
-  private static VectorMask<Float> lanesWithBit(int d) {
-    boolean[] m = new boolean[16];
-    for (int j = 0; j < 16; j++) {
-      m[j] = (j & d) != 0;
-    }
-    return VectorMask.fromArray(S16, m, 0);
-  }
 
   /**
    * {@code b[bin·width + k]} becomes {@code out[at + k·bins + bin]}, as {@link PanamaAlign#transpose};
@@ -113,11 +95,6 @@ final class Transpose16 {
         r12.intoArray(out, o + 12*bins); r13.intoArray(out, o + 13*bins); r14.intoArray(out, o + 14*bins); r15.intoArray(out, o + 15*bins);
       }
     }
-    // Bins left over (bins mod 16): plain copies.
-    for (; bin0 < bins; bin0++) {
-      for (int k = 0, i = bin0 * width; k < width; k++, i++) {
-        out[at + k * bins + bin0] = b[i];
-      }
-    }
+    TransposeParts.copyRemainingBins(b, bin0, bins, width, out, at);
   }
 }

@@ -14,35 +14,17 @@ import jdk.incubator.vector.VectorSpecies;
 final class Transpose8 {
 
   static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-  private static final VectorShuffle<Float> SR4 = rotate(-4);
-  private static final VectorShuffle<Float> SL4 = rotate(4);
-  private static final VectorShuffle<Float> SR2 = rotate(-2);
-  private static final VectorShuffle<Float> SL2 = rotate(2);
-  private static final VectorShuffle<Float> SR1 = rotate(-1);
-  private static final VectorShuffle<Float> SL1 = rotate(1);
-  private static final VectorMask<Float> M4 = lanesWithBit(4);
-  private static final VectorMask<Float> M2 = lanesWithBit(2);
-  private static final VectorMask<Float> M1 = lanesWithBit(1);
+  private static final VectorShuffle<Float> SR4 = TransposeParts.rotate(S8, -4);
+  private static final VectorShuffle<Float> SL4 = TransposeParts.rotate(S8, 4);
+  private static final VectorShuffle<Float> SR2 = TransposeParts.rotate(S8, -2);
+  private static final VectorShuffle<Float> SL2 = TransposeParts.rotate(S8, 2);
+  private static final VectorShuffle<Float> SR1 = TransposeParts.rotate(S8, -1);
+  private static final VectorShuffle<Float> SL1 = TransposeParts.rotate(S8, 1);
+  private static final VectorMask<Float> M4 = TransposeParts.lanesWithBit(S8, 4);
+  private static final VectorMask<Float> M2 = TransposeParts.lanesWithBit(S8, 2);
+  private static final VectorMask<Float> M1 = TransposeParts.lanesWithBit(S8, 1);
 
   private Transpose8() {}
-
-  /** Lane j takes lane (j + d) mod 8: a rotation left by d (right for negative d). */
-  private static VectorShuffle<Float> rotate(int d) {
-    int[] idx = new int[8];
-    for (int j = 0; j < 8; j++) {
-      idx[j] = Math.floorMod(j + d, 8);
-    }
-    return VectorShuffle.fromArray(S8, idx, 0);
-  }
-
-  /** The lanes whose index has bit {@code d}: the second half of every 2d-lane group. */
-  private static VectorMask<Float> lanesWithBit(int d) {
-    boolean[] m = new boolean[8];
-    for (int j = 0; j < 8; j++) {
-      m[j] = (j & d) != 0;
-    }
-    return VectorMask.fromArray(S8, m, 0);
-  }
 
   /**
    * {@code b[bin·width + k]} becomes {@code out[at + k·bins + bin]}, as {@link PanamaAlign#transpose};
@@ -78,11 +60,6 @@ final class Transpose8 {
         r4.intoArray(out, o + 4*bins); r5.intoArray(out, o + 5*bins); r6.intoArray(out, o + 6*bins); r7.intoArray(out, o + 7*bins);
       }
     }
-    // Bins left over (bins mod 8): plain copies.
-    for (; bin0 < bins; bin0++) {
-      for (int k = 0, i = bin0 * width; k < width; k++, i++) {
-        out[at + k * bins + bin0] = b[i];
-      }
-    }
+    TransposeParts.copyRemainingBins(b, bin0, bins, width, out, at);
   }
 }
