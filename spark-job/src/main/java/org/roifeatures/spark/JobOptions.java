@@ -74,7 +74,7 @@ public final class JobOptions {
       new Option(PARTITION_BY, "", "optional output partition column: level | label (empty: none)"),
       new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
       new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
-      new Option(BATCH_ROIS, "64", "RoIs pooled per kernel call; bounds the task's output buffer"),
+      new Option(BATCH_ROIS, "auto", "RoIs pooled per kernel call, or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer"),
       new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
       new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
       new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"),
