@@ -83,6 +83,11 @@ public final class OpSettings implements Serializable {
 
   /** Floats per output row: C·PH·PW (for PS ops C/(PH·PW)·PH·PW = C). */
   public int rowLength() {
+    return rowLength(op, channels, pooledHeight, pooledWidth);
+  }
+
+  /** {@link #rowLength()} before the settings exist. */
+  static int rowLength(RoiOp op, int channels, int pooledHeight, int pooledWidth) {
     return channels * (op.positionSensitive() ? 1 : pooledHeight * pooledWidth);
   }
 

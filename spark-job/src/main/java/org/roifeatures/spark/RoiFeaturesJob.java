@@ -40,9 +40,10 @@ import org.roifeatures.spark.task.TaskClock;
 import org.roifeatures.spark.task.WorkRow;
 
 /**
- * The pipeline: index the maps (small rows, no data) → read and validate proposals → group both by
- * image and join (only proposals and index rows move) → pool in {@code mapPartitions}, loading each
- * image's maps inside the task → write features → write rejects → summary.
+ * The pipeline: index the maps (small rows, no data) → read and validate proposals → join them to
+ * the index grouped by image and shuffle them by image, once (only proposals and index rows move) →
+ * pool in {@code mapPartitions}, image by image, loading each image's maps inside the task → write
+ * features → write rejects (counted as written) → summary.
  */
 public final class RoiFeaturesJob {
 
@@ -312,8 +313,7 @@ public final class RoiFeaturesJob {
       throw new IllegalArgumentException(op.configName() + " needs channels divisible by "
           + "pooled.height*pooled.width = " + ph * pw + ", but the maps have " + channels);
     }
-    int rowLength = channels * (op.positionSensitive() ? 1 : ph * pw);
-    int batch = batchRois(cfg.get(JobOptions.BATCH_ROIS), rowLength);
+    int batch = batchRois(cfg.get(JobOptions.BATCH_ROIS), OpSettings.rowLength(op, channels, ph, pw));
     VectorFormat vf = VectorFormat.valueOf(cfg.getChoice(JobOptions.VECTOR_FORMAT, "binary",
         "array", "vector").toUpperCase(Locale.ROOT));
     Precision precision = Precision.valueOf(cfg.getChoice(JobOptions.PRECISION, "float32",
