@@ -7,7 +7,11 @@ import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
+import org.apache.parquet.internal.filter2.columnindex.RowRanges;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.MessageColumnIO;
@@ -16,9 +20,13 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
- * Reads the {@code data} blob of chosen rows of one Parquet file, reading only that column and
- * skipping row groups that hold none of the wanted rows. Rows must be asked for in increasing order
- * for one forward pass (the task sorts its images by file and row); an earlier row reopens the file.
+ * Reads the {@code data} blob of chosen rows of one Parquet file, reading only that column and only
+ * the pages that hold the wanted rows: the column's offset index (written by default since Parquet
+ * 1.11) says where each page starts, so a task that wants 1 of a row group's 10 maps reads and
+ * decompresses one page, not ten. A task that sees a file's rows in increasing order (the job sorts
+ * its images by file and row) keeps reading a page it is in. Files without an offset index are read
+ * row group by row group, decoding the rows before the wanted one; there an earlier row reopens the
+ * file.
  */
 final class ParquetBlobReader implements AutoCloseable {
 
@@ -31,6 +39,11 @@ final class ParquetBlobReader implements AutoCloseable {
   private int group;
   private RecordReader<Group> records;
   private long nextRow;
+  /** Whether {@link #records} reads one page (offset index) rather than a whole row group. */
+  private boolean pageMode;
+  private int openPage = -1;
+  private int indexedGroup = -1;
+  private OffsetIndex groupIndex;
 
   ParquetBlobReader(Configuration conf, String path) {
     this.conf = conf;
@@ -43,10 +56,17 @@ final class ParquetBlobReader implements AutoCloseable {
 
   /** The blob at {@code row}; throws naming the file and row when it is missing or null. */
   byte[] read(long row) throws IOException {
-    if (reader == null || row < nextRow) {
+    if (reader == null) {
       open();
     }
     int target = groupOf(row);
+    OffsetIndex pageIndex = offsetIndex(target);
+    if (pageIndex != null) {
+      return readFromPage(target, pageIndex, row);
+    }
+    if (row < nextRow || pageMode) {
+      open();
+    }
     while (group < target) {
       if (group + 1 < target) {
         reader.skipNextRowGroup();
@@ -62,6 +82,51 @@ final class ParquetBlobReader implements AutoCloseable {
         nextRow = groupStart[group];
       }
     }
+    return readRecordAt(row);
+  }
+
+  /** The data column's offset index in row group {@code g}, or null when the file has none. */
+  private OffsetIndex offsetIndex(int g) throws IOException {
+    if (g == indexedGroup) {
+      return groupIndex;
+    }
+    ColumnChunkMetaData chunk = null;
+    for (ColumnChunkMetaData c : reader.getRowGroups().get(g).getColumns()) {
+      if (c.getPath().toDotString().equals("data")) {
+        chunk = c;
+      }
+    }
+    groupIndex = chunk == null ? null : reader.readOffsetIndex(chunk);
+    indexedGroup = g;
+    return groupIndex;
+  }
+
+  /**
+   * Reads {@code row} from the one page of row group {@code g} that holds it, continuing in the page
+   * already open when the row lies ahead in it.
+   */
+  private byte[] readFromPage(int g, OffsetIndex pages, long row) throws IOException {
+    long local = row - groupStart[g];
+    int page = 0;
+    while (page + 1 < pages.getPageCount() && pages.getFirstRowIndex(page + 1) <= local) {
+      page++;
+    }
+    if (!(pageMode && g == group && page == openPage && row >= nextRow)) {
+      long rowsInGroup = groupStart[g + 1] - groupStart[g];
+      PageReadStore store = reader.readFilteredRowGroup(g,
+          RowRanges.create(rowsInGroup, java.util.stream.IntStream.of(page).iterator(), pages));
+      records = columnIO.getRecordReader(store, new GroupRecordConverter(projection),
+          FilterCompat.NOOP);
+      pageMode = true;
+      group = g;
+      openPage = page;
+      nextRow = groupStart[g] + pages.getFirstRowIndex(page);
+    }
+    return readRecordAt(row);
+  }
+
+  /** Advances the open record reader to {@code row} and returns its blob. */
+  private byte[] readRecordAt(long row) throws IOException {
     while (nextRow < row) {
       records.read();
       nextRow++;
@@ -107,6 +172,10 @@ final class ParquetBlobReader implements AutoCloseable {
     group = -1;
     records = null;
     nextRow = 0;
+    pageMode = false;
+    openPage = -1;
+    indexedGroup = -1;
+    groupIndex = null;
   }
 
   @Override

@@ -141,9 +141,14 @@ public final class SampleGenerator {
           arrowBatch.clear();
         }
         if (mapRows.size() >= 16 * levels.length || i == spec.images() - 1) {
-          // Maps are large random-ish binaries: dictionary encoding only costs time and memory.
+          // Maps are large random-ish binaries: dictionary encoding only costs time and memory. One
+          // row per page lets a task read just its own maps' pages through the offset index
+          // (Parquet checks the page size only every 100+ rows, so maps would share huge pages).
           spark.createDataFrame(mapRows, MAP_SCHEMA).coalesce(1).write().mode(SaveMode.Append)
               .option("parquet.enable.dictionary", "false")
+              .option("parquet.page.row.count.limit", "1")
+              .option("parquet.page.size.row.check.min", "1")
+              .option("parquet.page.size.row.check.max", "1")
               .parquet(out.resolve("maps_parquet").toString());
           mapRows.clear();
         }
