@@ -51,8 +51,11 @@ public final class JobBenchmark {
     int rois = Integer.parseInt(options.getOrDefault("rois", "1000"));
     int channels = Integer.parseInt(options.getOrDefault("channels", "256"));
     Path dir = Path.of(options.getOrDefault("out", "target/bench-data"));
-    List<String> formats = List.of(options.getOrDefault("formats", "binary/float32,binary/float16,"
-        + "binary/bfloat16,binary/float32/zstd,array/float32,vector/float32").split(","));
+    List<Format> formats = new ArrayList<>();
+    for (String f : options.getOrDefault("formats", "binary/float32,binary/float16,"
+        + "binary/bfloat16,binary/float32/zstd,array/float32,vector/float32").split(",")) {
+      formats.add(Format.parse(f));
+    }
     int repeat = Integer.parseInt(options.getOrDefault("repeat", "1"));
     if (repeat < 1) {
       throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
@@ -80,8 +83,7 @@ public final class JobBenchmark {
       }
       String op = levels == 1 ? "roi_align" : "multiscale_roi_align";
       String float32Output = null;
-      for (String f : formats) {
-        Format fmt = Format.parse(f);
+      for (Format fmt : formats) {
         String name = levels + " level " + op.replace("_roi_align", "") + " " + fmt.spec();
         Result r = print(out, fastest(repeat,
             () -> timeJob(spark, data, dir.resolve("out"), name, op, fmt, jobOptions)));
@@ -108,7 +110,7 @@ public final class JobBenchmark {
    * kernels and encoders run 10–50× slower until C2 has compiled them, and on two busy cores their
    * compilation waits behind Spark's own code for seconds. Prints what that first contact cost.
    */
-  private static void warmUp(SparkSession spark, Path dir, List<String> formats, int channels,
+  private static void warmUp(SparkSession spark, Path dir, List<Format> formats, int channels,
       int rois, Map<String, String> jobOptions, PrintStream out) throws IOException {
     Path data = dir.resolve("data_warmup");
     if (!Files.exists(data.resolve("proposals_parquet"))) {
@@ -116,8 +118,7 @@ public final class JobBenchmark {
           512, 13), false);
     }
     long t0 = System.nanoTime();
-    for (String f : formats) {
-      Format fmt = Format.parse(f);
+    for (Format fmt : formats) {
       timeJob(spark, data, dir.resolve("out"), "warmup " + fmt.spec(), "roi_align", fmt, jobOptions);
     }
     out.printf("warm-up (not in the table): every format once on 4 images x %d RoIs, %.1f s%n", rois,

@@ -10,19 +10,20 @@ import org.apache.spark.sql.Row;
  */
 public final class WorkRow {
 
-  /** The work columns, in the order the positions below assume. */
+  /** The work columns, in the order the job selects them; the positions below are derived from it. */
   public static final List<String> COLUMNS = List.of("image_id", "roi_id_given", "x1", "y1", "x2",
       "y2", "score", "label", "angle", "reason", "detail", "_order", "maps");
 
-  static final int IMAGE_ID = 0;
-  static final int ROI_ID_GIVEN = 1;
-  static final int X1 = 2;
-  static final int SCORE = 6;
-  static final int LABEL = 7;
-  static final int ANGLE = 8;
-  static final int REASON = 9;
-  static final int DETAIL = 10;
-  static final int MAPS = 12;
+  static final int IMAGE_ID = COLUMNS.indexOf("image_id");
+  static final int ROI_ID_GIVEN = COLUMNS.indexOf("roi_id_given");
+  /** x1; y1, x2, y2 follow it. */
+  static final int X1 = COLUMNS.indexOf("x1");
+  static final int SCORE = COLUMNS.indexOf("score");
+  static final int LABEL = COLUMNS.indexOf("label");
+  static final int ANGLE = COLUMNS.indexOf("angle");
+  static final int REASON = COLUMNS.indexOf("reason");
+  static final int DETAIL = COLUMNS.indexOf("detail");
+  static final int MAPS = COLUMNS.indexOf("maps");
 
   private WorkRow() {}
 
