@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.roifeatures.spark.io.MapEntry;
 
 /**
  * Facts about the map index the driver needs before pooling: which levels exist, their spatial
@@ -36,11 +37,19 @@ final class IndexStats {
   }
 
   /**
-   * One aggregation over the whole index. Entries without an image id are whole files that could not
-   * be indexed (see {@code ArrowMapFiles.index}); their problems, naming the files, are kept as one
-   * text ({@link #unreadableMapFiles()}). Throws when no entry is usable.
+   * One index group: entries with the same indexed/usable state, level and channel count, their
+   * number, the largest spatial scale they state, and the first problems of unindexed files.
    */
-  static IndexStats of(Dataset<Row> index, Map<String, Double> configured) {
+  record Group(boolean unindexed, boolean usable, String level, int channels, long count,
+      Double scale, List<String> problems) {}
+
+  /**
+   * One aggregation over the whole index, run by Spark (for indexes too large to collect). Entries
+   * without an image id are whole files that could not be indexed (see {@code ArrowMapFiles.index});
+   * their problems, naming the files, are kept as one text ({@link #unreadableMapFiles()}). Throws
+   * when no entry is usable.
+   */
+  static IndexStats of(Dataset<Row> index) {
     List<Row> rows = index
         .groupBy(col("image_id").isNull().as("unindexed"), col("map.problem").isNull().as("usable"),
             col("map.level").as("level"), col("map.channels").as("channels"))
@@ -50,32 +59,71 @@ final class IndexStats {
             functions.slice(functions.collect_list(functions.when(col("image_id").isNull(),
                 col("map.problem"))), 1, SHOWN_PROBLEMS).as("problems"))
         .collectAsList();
+    List<Group> groups = new ArrayList<>();
+    for (Row r : rows) {
+      List<String> problems = new ArrayList<>();
+      for (Object p : r.getList(6)) {
+        problems.add((String) p);
+      }
+      groups.add(new Group(r.getBoolean(0), r.getBoolean(1), r.getString(2), r.getInt(3),
+          r.getLong(4), r.isNullAt(5) ? null : r.getDouble(5), problems));
+    }
+    return fromGroups(groups);
+  }
+
+  /**
+   * The same facts from an index collected to the driver ({@link MapEntry#INDEX_ROW} rows), computed
+   * here instead of by a Spark aggregation.
+   */
+  static IndexStats ofEntries(List<Row> entries) {
+    Map<List<Object>, Group> groups = new LinkedHashMap<>();
+    for (Row r : entries) {
+      MapEntry e = MapEntry.fromRow(r.getStruct(1));
+      boolean unindexed = r.isNullAt(0);
+      boolean usable = e.problem() == null;
+      List<Object> key = List.of(unindexed, usable, e.level(), e.channels());
+      Group g = groups.get(key);
+      long count = g == null ? 1 : g.count() + 1;
+      Double scale = g == null ? null : g.scale();
+      if (!Double.isNaN(e.spatialScale())) {
+        scale = scale == null ? e.spatialScale() : Math.max(scale, e.spatialScale());
+      }
+      List<String> problems = g == null ? new ArrayList<>() : g.problems();
+      if (unindexed && e.problem() != null && problems.size() < SHOWN_PROBLEMS) {
+        problems.add(e.problem());
+      }
+      groups.put(key, new Group(unindexed, usable, e.level(), e.channels(), count, scale, problems));
+    }
+    return fromGroups(new ArrayList<>(groups.values()));
+  }
+
+  private static IndexStats fromGroups(List<Group> groups) {
     List<String> levels = new ArrayList<>();
     Map<String, Double> scales = new LinkedHashMap<>();
     Map<String, Map<Integer, Long>> channels = new TreeMap<>();
     List<String> problems = new ArrayList<>();
     long unindexed = 0;
-    for (Row r : rows) {
-      if (r.getBoolean(0)) {
-        unindexed += r.getLong(4);
-        for (Object p : r.getList(6)) {
+    for (Group g : groups) {
+      if (g.unindexed()) {
+        unindexed += g.count();
+        for (String p : g.problems()) {
           if (problems.size() < SHOWN_PROBLEMS) {
-            problems.add((String) p);
+            problems.add(p);
           }
         }
         continue;
       }
-      if (!r.getBoolean(1)) {
+      if (!g.usable()) {
         continue; // a map with a problem: rejected per image later, no say in levels or channels
       }
-      String level = r.getString(2);
+      String level = g.level();
       if (!levels.contains(level)) {
         levels.add(level);
       }
-      if (!r.isNullAt(5)) {
-        scales.merge(level, r.getDouble(5), Math::max);
+      if (g.scale() != null) {
+        scales.merge(level, g.scale(), Math::max);
       }
-      channels.computeIfAbsent(level, k -> new TreeMap<>()).merge(r.getInt(3), r.getLong(4), Long::sum);
+      channels.computeIfAbsent(level, k -> new TreeMap<>()).merge(g.channels(), g.count(), Long::sum);
     }
     String unreadable = String.join("; ", problems);
     if (unindexed > problems.size()) {

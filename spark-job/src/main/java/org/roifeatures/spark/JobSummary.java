@@ -16,9 +16,10 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     String settings, Timing timing) {
 
   /**
-   * Where the time went. {@code phaseSeconds} is the wall time of each phase in order (index maps,
-   * read proposals, join, features, rejects and summary); {@code featurePassSeconds} the wall time of
-   * the features write (maps read, pooling, encoding, Parquet); the others are task-seconds summed
+   * Where the time went. {@code phaseSeconds} is the wall time of each phase in order (index maps;
+   * proposals: schema and planning; features; rejects); {@code featurePassSeconds} the wall time of
+   * the features job (proposals read, validated and shuffled, maps read, pooling, encoding,
+   * Parquet); the others are task-seconds summed
    * over all tasks inside it, so with N cores they can add up to N times the wall time.
    */
   public record Timing(double featurePassSeconds, double readTaskSeconds, double poolTaskSeconds,

@@ -40,10 +40,11 @@ import org.roifeatures.spark.task.TaskClock;
 import org.roifeatures.spark.task.WorkRow;
 
 /**
- * The pipeline: index the maps (small rows, no data) → read and validate proposals → join them to
- * the index grouped by image and shuffle them by image, once (only proposals and index rows move) →
- * pool in {@code mapPartitions}, image by image, loading each image's maps inside the task → write
- * features → write rejects (counted as written) → summary.
+ * The pipeline: index the maps (small rows, no data; collected to the driver when small) → read and
+ * validate proposals → join them to the index grouped by image and shuffle them by image, once (only
+ * proposals and index rows move) → pool in {@code mapPartitions}, image by image, loading each
+ * image's maps inside the task, and write features, all in one Spark job → write rejects (counted as
+ * written; an empty output without a pass when the features pass left none) → summary.
  */
 public final class RoiFeaturesJob {
 
@@ -108,14 +109,20 @@ public final class RoiFeaturesJob {
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT, "auto", "parquet", "arrow", "npy"));
-    Dataset<Row> index = MapIndex.build(spark, mapsPath, mapsFormat)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat);
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
-    Map<String, Double> scalesForIndex = configuredScales;
-    IndexStats stats = readingMaps(() -> IndexStats.of(index, scalesForIndex));
+    // A small index (the usual case: one entry per image and level) is collected once and grouped
+    // here; a large one is aggregated and grouped by Spark. Same stats, same join input.
+    int collectLimit = cfg.getInt(JobOptions.INDEX_COLLECT_LIMIT);
+    List<Row> collected = readingMaps(() -> MapIndex.collectIfSmall(builtIndex, collectLimit));
+    // A large index is read by the stats and the join: cached (a small one is not read again).
+    Dataset<Row> index = collected != null ? builtIndex
+        : builtIndex.persist(StorageLevel.MEMORY_AND_DISK());
+    IndexStats stats = collected != null ? IndexStats.ofEntries(collected)
+        : readingMaps(() -> IndexStats.of(index));
     OpSettings settings = settings(cfg, stats, configuredScales)
         .withUnreadableMapFiles(stats.unreadableMapFiles());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -127,8 +134,9 @@ public final class RoiFeaturesJob {
     Proposals.Read proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
             "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
-    Dataset<Row> maps = index.filter(col("image_id").isNotNull())
-        .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
+    Dataset<Row> maps = collected != null ? MapIndex.byImage(spark, collected)
+        : index.filter(col("image_id").isNotNull())
+            .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
     // One shuffle brings each image's proposals together (the map index is small: Spark broadcasts
     // it when it fits, so only proposals move). Sorting by map file and row lets each task read its
     // Parquet/Arrow map files in one forward pass; by input order within an image, so that the tasks
@@ -142,25 +150,27 @@ public final class RoiFeaturesJob {
         .select(columns.toArray(org.apache.spark.sql.Column[]::new))
         .repartition(partitions, col("image_id"))
         .sortWithinPartitions(col("maps").getItem(0).getField("path"),
-            col("maps").getItem(0).getField("row"), col("image_id"), col("_order"))
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    // Materialised here so that the summary can tell this phase from the pooling; both passes that
-    // follow (features, rejects) read the cached work rows.
-    long proposalCount = work.count();
+            col("maps").getItem(0).getField("row"), col("image_id"), col("_order"));
+    // Neither materialised on its own nor cached: the features job reads, validates and shuffles the
+    // proposals and streams them into the pooling (a count and a cache cost a job each, and the
+    // executors' memory). The rejects pass, run only when the features pass left something to
+    // reject, reads them again; both passes see the same rows in the same order (the input order
+    // column is deterministic), so they agree on every roi_id. This phase is planning and schema.
     phaseStart = lap(phases, "proposals", phaseStart);
-    Dataset<Row> typedWork = work;
 
     CollectionAccumulator<String> failures =
         spark.sparkContext().collectionAccumulator("roi-features map failures");
     TaskClock clock = new TaskClock(spark.sparkContext());
+    LongAccumulator leftForRejects = spark.sparkContext().longAccumulator("roi-features rejected");
+    LongAccumulator proposalRows = spark.sparkContext().longAccumulator("roi-features proposals");
 
     Map<String, Double> levelScales = new LinkedHashMap<>();
     for (String level : settings.levels()) {
       levelScales.put(level, stats.scaleOf(level, configuredScales));
     }
     Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
-    Dataset<Row> features = typedWork.mapPartitions(
-        new FeatureTask(bSettings, images, written, failures, clock,
+    Dataset<Row> features = work.mapPartitions(
+        new FeatureTask(bSettings, images, written, proposalRows, leftForRejects, failures, clock,
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
                 cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
@@ -171,7 +181,7 @@ public final class RoiFeaturesJob {
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
-    phase(spark, "pool and write features");
+    phase(spark, "shuffle proposals, pool and write features");
     write(features, cfg, saveMode, settings.vectorFormat()).parquet(outputPath);
     phaseStart = lap(phases, "features", phaseStart);
     try {
@@ -193,9 +203,13 @@ public final class RoiFeaturesJob {
     for (RejectReason r : RejectReason.values()) {
       reasonCounts.put(r.name(), spark.sparkContext().longAccumulator("roi-features rejects " + r));
     }
-    Dataset<Row> rejects = typedWork.mapPartitions(
-        new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
-        Encoders.row(OutputRows.REJECT_SCHEMA));
+    // The features pass counted what it left for this one: when nothing, an empty rejects output
+    // (with its schema) is written without another pass over the work rows.
+    Dataset<Row> rejects = leftForRejects.value() == 0
+        ? spark.createDataFrame(List.<Row>of(), OutputRows.REJECT_SCHEMA)
+        : work.mapPartitions(
+            new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
+            Encoders.row(OutputRows.REJECT_SCHEMA));
     phase(spark, "write rejects");
     rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
     Map<String, Long> byReason = new TreeMap<>();
@@ -204,12 +218,20 @@ public final class RoiFeaturesJob {
         byReason.put(reason, count.value());
       }
     });
+    long rejectRows = byReason.values().stream().mapToLong(Long::longValue).sum();
+    if (rejectRows != leftForRejects.value()) {
+      // Both passes derive rejects from the same rows with the same rules; a difference is a bug
+      // that would otherwise lose or invent rejects silently.
+      throw new IllegalStateException("internal error: the features pass left "
+          + leftForRejects.value() + " proposals for the rejects output, which has " + rejectRows);
+    }
     lap(phases, "rejects", phaseStart);
-    index.unpersist();
-    work.unpersist();
+    if (collected == null) {
+      index.unpersist();
+    }
     bFailed.destroy();
     double seconds = (System.nanoTime() - start) / 1e9;
-    JobSummary summary = new JobSummary(proposalCount, images.value(), written.value(), byReason,
+    JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(), byReason,
         outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
             clock.encodeSeconds(), phases));

@@ -165,12 +165,45 @@ class RejectsTest extends SparkTestBase {
     assertEquals(1, spark.read().parquet(out + "_rejects").count());
   }
 
+  @Test
+  void aRunWithoutRejectsWritesAnEmptyRejectsOutputWithItsSchema() throws Exception {
+    List<Row> maps = List.of(mapRow("good", "p3", C, H, W, map(1)));
+    String mapsPath = dir.resolve("maps_clean").toString();
+    spark.createDataFrame(maps, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(mapsPath);
+    Path csv = writeCsv("proposals_clean.csv", List.of(
+        new Proposal("good,0,0,0,16,16,,", null, null),
+        new Proposal("good,1,2,2,30,20,,", null, null)));
+    String out = dir.resolve("out_clean").toString();
+    JobSummary s = runJob(JobOptions.MAPS_PATH, mapsPath, JobOptions.PROPOSALS_PATH, csv.toString(),
+        JobOptions.OUTPUT_PATH, out);
+    assertEquals(2, s.proposals());
+    assertEquals(2, s.roisWritten());
+    assertEquals(0, s.rejected());
+    assertEquals(2, spark.read().parquet(out).count());
+    org.apache.spark.sql.Dataset<Row> rejects = spark.read().parquet(out + "_rejects");
+    assertEquals(0, rejects.count());
+    assertEquals(Arrays.asList(org.roifeatures.spark.task.OutputRows.REJECT_SCHEMA.fieldNames()),
+        Arrays.asList(rejects.schema().fieldNames()));
+    assertTrue(Files.exists(Path.of(out + "_rejects", "_SUCCESS")), "rejects output committed");
+  }
+
+  /**
+   * Runs the job twice, with the map index collected to the driver (the default for small indexes)
+   * and aggregated by Spark (collect limit 0), and checks both runs the same way.
+   */
   private void runAndCheck(String mapsPath, String proposalsPath, List<Proposal> props, String tag) {
+    runAndCheck(mapsPath, proposalsPath, props, tag, JobOptions.byKey()
+        .get(JobOptions.INDEX_COLLECT_LIMIT).defaultValue());
+    runAndCheck(mapsPath, proposalsPath, props, tag + "_spark_index", "0");
+  }
+
+  private void runAndCheck(String mapsPath, String proposalsPath, List<Proposal> props, String tag,
+      String collectLimit) {
     String out = dir.resolve("out_" + tag).toString();
     JobSummary s = runJob(JobOptions.MAPS_PATH, mapsPath, JobOptions.PROPOSALS_PATH, proposalsPath,
         JobOptions.OP, "roi_align", JobOptions.LEVEL, "p3", JobOptions.POOLED_HEIGHT, "3",
         JobOptions.POOLED_WIDTH, "3", JobOptions.SAMPLING_RATIO, "2", JobOptions.ALIGNED, "true",
-        JobOptions.OUTPUT_PATH, out);
+        JobOptions.INDEX_COLLECT_LIMIT, collectLimit, JobOptions.OUTPUT_PATH, out);
 
     Map<String, Long> wantByReason = new TreeMap<>();
     long wantWritten = 0;

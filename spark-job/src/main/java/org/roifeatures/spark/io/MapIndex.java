@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -25,6 +27,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -76,6 +79,48 @@ public final class MapIndex {
     }
     throw new IllegalArgumentException("cannot tell the format of feature maps at " + path
         + "; set maps.format to parquet, arrow or npy");
+  }
+
+  /** Schema of the index grouped by image: image_id and its maps, the join's right side. */
+  public static final StructType BY_IMAGE = new StructType()
+      .add("image_id", DataTypes.StringType, true)
+      .add("maps", DataTypes.createArrayType(MapEntry.SCHEMA, false), true);
+
+  /**
+   * The whole index on the driver when it has at most {@code limit} entries, else null. One Spark job
+   * that brings back at most {@code limit + 1} entries per partition, so a large index never floods
+   * the driver. A small index is then joined as a local relation (Spark broadcasts it without a job),
+   * saving the aggregation and broadcast jobs that dominate small runs.
+   */
+  public static List<Row> collectIfSmall(Dataset<Row> index, int limit) {
+    if (limit <= 0) {
+      return null;
+    }
+    List<Row> rows = index.mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+      List<Row> out = new ArrayList<>();
+      while (it.hasNext() && out.size() <= limit) {
+        out.add(it.next());
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW)).collectAsList();
+    return rows.size() > limit ? null : rows;
+  }
+
+  /**
+   * The collected index grouped by image, as {@link #BY_IMAGE} rows in a local relation: the same
+   * rows Spark's {@code groupBy(image_id).agg(collect_list(map))} would give, each image's maps in
+   * index order. Entries without an image id (files that could not be indexed) are left out.
+   */
+  public static Dataset<Row> byImage(SparkSession spark, List<Row> entries) {
+    Map<String, List<Row>> maps = new LinkedHashMap<>();
+    for (Row r : entries) {
+      if (!r.isNullAt(0)) {
+        maps.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getStruct(1));
+      }
+    }
+    List<Row> rows = new ArrayList<>(maps.size());
+    maps.forEach((image, list) -> rows.add(RowFactory.create(image, list)));
+    return spark.createDataFrame(rows, BY_IMAGE);
   }
 
   /** The flat index: one {@link MapEntry#INDEX_ROW} per map. */

@@ -22,7 +22,8 @@ import org.roifeatures.spark.io.MapLoader;
  * from the sorted work rows by {@link ImageGroups}, which also assigns roi_ids): decide from the index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of
  * {@code batch.rois}, and hand out one row at a time. A task therefore holds one image's maps and one
  * batch of output floats, whatever the partition size. Maps that fail to load are reported through an
- * accumulator (the rejects pass turns them into reject rows) and never stop the task.
+ * accumulator (the rejects pass turns them into reject rows) and never stop the task; another counts
+ * every proposal left for the rejects pass, which is skipped when that count is zero.
  */
 public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
@@ -31,12 +32,17 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
   private final Broadcast<OpSettings> settings;
   private final LongAccumulator images;
   private final LongAccumulator rois;
+  /** Proposal rows this pass reads, good or not. */
+  private final LongAccumulator proposals;
+  /** Proposals this pass leaves for the rejects output (the rejects pass is skipped when none). */
+  private final LongAccumulator rejected;
   private final CollectionAccumulator<String> loadFailures;
   private final TaskClock clock;
   private final FaultInjector faults;
   private final boolean roiIdsGiven;
 
   public FeatureTask(Broadcast<OpSettings> settings, LongAccumulator images, LongAccumulator rois,
+      LongAccumulator proposals, LongAccumulator rejected,
       CollectionAccumulator<String> loadFailures, TaskClock clock, FaultInjector faults,
       boolean roiIdsGiven) {
     this.faults = faults;
@@ -44,6 +50,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     this.settings = settings;
     this.images = images;
     this.rois = rois;
+    this.proposals = proposals;
+    this.rejected = rejected;
     this.loadFailures = loadFailures;
     this.clock = clock;
   }
@@ -110,11 +118,14 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       imageRois = null;
       String id = image.imageId();
       List<Row> roiRows = image.good();
+      proposals.add(roiRows.size() + image.rejected().size());
+      rejected.add(image.rejected().size());
       if (roiRows.isEmpty()) {
         return; // every proposal of the image was rejected: its maps are not even looked at
       }
       ImagePlan.Decision d = ImagePlan.decide(id, image.maps(), s);
-      if (!d.ok() || roiRows.isEmpty()) {
+      if (!d.ok()) {
+        rejected.add(roiRows.size());
         return;
       }
       FeatureMap[] maps = new FeatureMap[d.maps().size()];
@@ -129,6 +140,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
         }
       } catch (MapLoadException e) {
         loadFailures.add(failureKey(id, e.reason().name(), e.getMessage()));
+        rejected.add(roiRows.size());
         return;
       } finally {
         clock.addRead(System.nanoTime() - t0);
