@@ -3,6 +3,7 @@ package org.roifeatures.spark.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -163,7 +164,11 @@ public final class ArrowMapFiles {
       return path;
     }
 
-    byte[] data(int batch, long row) throws IOException {
+    /**
+     * The blob at (batch, row): for {@code binary} columns a view of the loaded batch's Arrow buffer
+     * (valid until the next batch is loaded; maps are megabytes, so not copied), else a copy.
+     */
+    ByteBuffer data(int batch, long row) throws IOException {
       if (batch < 0 || batch >= blocks.size()) {
         throw new IOException(path + " has no record batch " + batch);
       }
@@ -175,7 +180,12 @@ public final class ArrowMapFiles {
       if (data == null || row >= data.getValueCount() || data.isNull((int) row)) {
         throw new IOException("data is missing at batch " + batch + " row " + row + " of " + path);
       }
-      return (byte[]) data.getObject((int) row);
+      if (data instanceof VarBinaryVector binary) {
+        long start = binary.getOffsetBuffer().getInt(row * VarBinaryVector.OFFSET_WIDTH);
+        long end = binary.getOffsetBuffer().getInt((row + 1) * VarBinaryVector.OFFSET_WIDTH);
+        return binary.getDataBuffer().nioBuffer(start, (int) (end - start));
+      }
+      return ByteBuffer.wrap((byte[]) data.getObject((int) row));
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.roifeatures.spark.io;
 import java.io.DataInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -62,11 +63,11 @@ public final class MapLoader implements AutoCloseable {
     return FeatureMap.chw(a.data(), e.channels(), e.height(), e.width());
   }
 
-  private static FeatureMap fromBlob(MapEntry e, byte[] blob) throws MapLoadException {
+  private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob) throws MapLoadException {
     long expected = 4L * e.channels() * e.height() * e.width();
-    if (blob.length != expected) {
+    if (blob.remaining() != expected) {
       throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, "map " + e.location()
-          + " has " + blob.length + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
+          + " has " + blob.remaining() + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
           + "*" + e.width() + "*4 = " + expected, null);
     }
     return FeatureMap.chw(FloatBlobs.decode(blob), e.channels(), e.height(), e.width());

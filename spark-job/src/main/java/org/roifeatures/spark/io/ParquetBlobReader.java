@@ -1,6 +1,7 @@
 package org.roifeatures.spark.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.page.PageReadStore;
@@ -54,8 +55,11 @@ final class ParquetBlobReader implements AutoCloseable {
     return path;
   }
 
-  /** The blob at {@code row}; throws naming the file and row when it is missing or null. */
-  byte[] read(long row) throws IOException {
+  /**
+   * The blob at {@code row}, a view of the decompressed page (valid until the next read; not copied
+   * to a byte array: maps are megabytes); throws naming the file and row when it is missing or null.
+   */
+  ByteBuffer read(long row) throws IOException {
     if (reader == null) {
       open();
     }
@@ -105,7 +109,7 @@ final class ParquetBlobReader implements AutoCloseable {
    * Reads {@code row} from the one page of row group {@code g} that holds it, continuing in the page
    * already open when the row lies ahead in it.
    */
-  private byte[] readFromPage(int g, OffsetIndex pages, long row) throws IOException {
+  private ByteBuffer readFromPage(int g, OffsetIndex pages, long row) throws IOException {
     long local = row - groupStart[g];
     int page = 0;
     while (page + 1 < pages.getPageCount() && pages.getFirstRowIndex(page + 1) <= local) {
@@ -126,7 +130,7 @@ final class ParquetBlobReader implements AutoCloseable {
   }
 
   /** Advances the open record reader to {@code row} and returns its blob. */
-  private byte[] readRecordAt(long row) throws IOException {
+  private ByteBuffer readRecordAt(long row) throws IOException {
     while (nextRow < row) {
       records.read();
       nextRow++;
@@ -136,7 +140,7 @@ final class ParquetBlobReader implements AutoCloseable {
     if (g.getFieldRepetitionCount(0) == 0) {
       throw new IOException("data is null at row " + row + " of " + path);
     }
-    return g.getBinary(0, 0).getBytes();
+    return g.getBinary(0, 0).toByteBuffer();
   }
 
   private int groupOf(long row) throws IOException {
