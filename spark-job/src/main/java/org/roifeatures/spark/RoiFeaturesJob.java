@@ -23,6 +23,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
@@ -134,23 +135,28 @@ public final class RoiFeaturesJob {
     Proposals.Read proposals = Proposals.read(spark, proposalsPath,
         Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
             "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
-    Dataset<Row> maps = collected != null ? MapIndex.byImage(spark, collected)
+    Dataset<Row> maps = collected != null ? MapIndex.byImage(spark, collected, partitions)
         : index.filter(col("image_id").isNotNull())
             .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
     // One shuffle brings each image's proposals together (the map index is small: Spark broadcasts
-    // it when it fits, so only proposals move). Sorting by map file and row lets each task read its
-    // Parquet/Arrow map files in one forward pass; by input order within an image, so that the tasks
-    // assign roi_ids and find duplicates as they stream (ImageGroups).
+    // it when it fits, so only proposals move). A collected index says which partition each image
+    // goes to (equal image counts per task); otherwise, and for proposals of images without maps,
+    // image ids are hashed. Sorting by map file and row lets each task read its Parquet/Arrow map
+    // files in one forward pass; by input order within an image, so that the tasks assign roi_ids
+    // and find duplicates as they stream (ImageGroups).
     Dataset<Row> p = proposals.rows();
     List<org.apache.spark.sql.Column> columns = new ArrayList<>();
     for (String c : WorkRow.COLUMNS) {
       columns.add(c.equals("maps") ? col("maps") : p.col(c));
     }
+    org.apache.spark.sql.Column partitionKey = collected != null
+        ? functions.coalesce(maps.col(MapIndex.PARTITION_KEY), functions.hash(p.col("image_id")))
+        : p.col("image_id");
     Dataset<Row> work = p.join(maps, p.col("image_id").equalTo(maps.col("image_id")), "left")
-        .select(columns.toArray(org.apache.spark.sql.Column[]::new))
-        .repartition(partitions, col("image_id"))
+        .repartition(partitions, partitionKey)
         .sortWithinPartitions(col("maps").getItem(0).getField("path"),
-            col("maps").getItem(0).getField("row"), col("image_id"), col("_order"));
+            col("maps").getItem(0).getField("row"), p.col("image_id"), p.col("_order"))
+        .select(columns.toArray(org.apache.spark.sql.Column[]::new));
     // Neither materialised on its own nor cached: the features job reads, validates and shuffles the
     // proposals and streams them into the pooling (a count and a cache cost a job each, and the
     // executors' memory). The rejects pass, run only when the features pass left something to

@@ -75,13 +75,13 @@ class IndexStatsTest extends SparkTestBase {
     Dataset<Row> index = spark.createDataFrame(rows, MapEntry.INDEX_ROW).repartition(2);
     List<Row> collected = MapIndex.collectIfSmall(index, rows.size());
     assertEquals(rows.size(), collected.size());
-    Map<String, List<String>> local = grouped(MapIndex.byImage(spark, collected));
+    Map<String, List<String>> local = grouped(MapIndex.byImage(spark, collected, 2));
     Map<String, List<String>> bySpark = grouped(index.filter("image_id is not null")
         .groupBy("image_id").agg(org.apache.spark.sql.functions.collect_list("map").as("maps")));
     assertEquals(bySpark, local);
     assertEquals(5, local.size());
     assertEquals(MapIndex.BY_IMAGE.fieldNames().length,
-        MapIndex.byImage(spark, collected).schema().fieldNames().length);
+        MapIndex.byImage(spark, collected, 2).schema().fieldNames().length);
   }
 
   @Test

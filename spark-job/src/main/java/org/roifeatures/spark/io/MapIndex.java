@@ -81,10 +81,17 @@ public final class MapIndex {
         + "; set maps.format to parquet, arrow or npy");
   }
 
-  /** Schema of the index grouped by image: image_id and its maps, the join's right side. */
+  /** Column of {@link #byImage} with the image's partition key (see {@link PartitionKeys}). */
+  public static final String PARTITION_KEY = "_partition_key";
+
+  /**
+   * Schema of the collected index grouped by image: image_id, its maps (the join's right side), and
+   * the key that puts the image in its partition.
+   */
   public static final StructType BY_IMAGE = new StructType()
       .add("image_id", DataTypes.StringType, true)
-      .add("maps", DataTypes.createArrayType(MapEntry.SCHEMA, false), true);
+      .add("maps", DataTypes.createArrayType(MapEntry.SCHEMA, false), true)
+      .add(PARTITION_KEY, DataTypes.IntegerType, false);
 
   /**
    * The whole index on the driver when it has at most {@code limit} entries, else null. One Spark job
@@ -108,18 +115,30 @@ public final class MapIndex {
 
   /**
    * The collected index grouped by image, as {@link #BY_IMAGE} rows in a local relation: the same
-   * rows Spark's {@code groupBy(image_id).agg(collect_list(map))} would give, each image's maps in
-   * index order. Entries without an image id (files that could not be indexed) are left out.
+   * maps per image as Spark's {@code groupBy(image_id).agg(collect_list(map))} (each image's maps in
+   * index order), plus each image's partition: images ordered by their first map's file and row are
+   * cut into {@code partitions} runs of equal length, so every task pools as many images (hashing
+   * image ids gave 9 and 11 of 20 to two tasks) and reads a stretch of the map files. Entries without
+   * an image id (files that could not be indexed) are left out.
    */
-  public static Dataset<Row> byImage(SparkSession spark, List<Row> entries) {
+  public static Dataset<Row> byImage(SparkSession spark, List<Row> entries, int partitions) {
     Map<String, List<Row>> maps = new LinkedHashMap<>();
     for (Row r : entries) {
       if (!r.isNullAt(0)) {
         maps.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getStruct(1));
       }
     }
-    List<Row> rows = new ArrayList<>(maps.size());
-    maps.forEach((image, list) -> rows.add(RowFactory.create(image, list)));
+    List<Map.Entry<String, List<Row>>> images = new ArrayList<>(maps.entrySet());
+    images.sort(java.util.Comparator
+        .comparing((Map.Entry<String, List<Row>> e) -> e.getValue().get(0).getString(2))
+        .thenComparingLong(e -> e.getValue().get(0).getLong(4))
+        .thenComparing(Map.Entry::getKey));
+    int[] keys = PartitionKeys.keysFor(partitions);
+    List<Row> rows = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      int partition = (int) ((long) i * partitions / images.size());
+      rows.add(RowFactory.create(images.get(i).getKey(), images.get(i).getValue(), keys[partition]));
+    }
     return spark.createDataFrame(rows, BY_IMAGE);
   }
 
