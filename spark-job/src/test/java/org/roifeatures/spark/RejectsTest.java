@@ -147,11 +147,17 @@ class RejectsTest extends SparkTestBase {
     runAndCheck(root.toString(), csv.toString(), props, "npy");
   }
 
+  /** Parquet maps holding one good p3 map, of image "good"; returns their path. */
+  private static String oneGoodMap(String name) {
+    List<Row> maps = List.of(mapRow("good", "p3", C, H, W, map(1)));
+    String mapsPath = dir.resolve(name).toString();
+    spark.createDataFrame(maps, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(mapsPath);
+    return mapsPath;
+  }
+
   @Test
   void failOnRejectsFailsAfterWritingEverything() throws Exception {
-    List<Row> maps = List.of(mapRow("good", "p3", C, H, W, map(1)));
-    String mapsPath = dir.resolve("maps_fail").toString();
-    spark.createDataFrame(maps, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(mapsPath);
+    String mapsPath = oneGoodMap("maps_fail");
     Path csv = writeCsv("proposals_fail.csv", List.of(
         new Proposal("good,0,0,0,16,16,,", null, null),
         new Proposal("ghost,0,0,0,16,16,,", "NO_FEATURE_MAP", "ghost")));
@@ -167,9 +173,7 @@ class RejectsTest extends SparkTestBase {
 
   @Test
   void aRunWithoutRejectsWritesAnEmptyRejectsOutputWithItsSchema() throws Exception {
-    List<Row> maps = List.of(mapRow("good", "p3", C, H, W, map(1)));
-    String mapsPath = dir.resolve("maps_clean").toString();
-    spark.createDataFrame(maps, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(mapsPath);
+    String mapsPath = oneGoodMap("maps_clean");
     Path csv = writeCsv("proposals_clean.csv", List.of(
         new Proposal("good,0,0,0,16,16,,", null, null),
         new Proposal("good,1,2,2,30,20,,", null, null)));
