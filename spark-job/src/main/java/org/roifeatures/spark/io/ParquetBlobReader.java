@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -158,7 +159,9 @@ final class ParquetBlobReader implements AutoCloseable {
 
   private void open() throws IOException {
     close();
-    reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(path), conf));
+    Path file = new Path(path);
+    reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf),
+        HadoopReadOptions.builder(conf, file).withCodecFactory(new HeapSnappyCodecs(conf)).build());
     MessageType schema = reader.getFooter().getFileMetaData().getSchema();
     if (!schema.containsField("data")) {
       throw new IOException(path + " has no 'data' column");

@@ -1,0 +1,83 @@
+package org.roifeatures.spark.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Parquet codecs for reading map pages: snappy pages (Spark's default codec) are decompressed from
+ * the page's heap bytes straight into one new array by snappy-java; every other codec is Parquet's
+ * own. Parquet's default snappy path goes through Hadoop's stream API, which copies each page into a
+ * fresh, zeroed direct buffer, decompresses into another and copies the result out again: for pages
+ * that each hold a multi-megabyte map, those copies and the fresh memory cost more than the snappy
+ * decompression itself.
+ */
+final class HeapSnappyCodecs implements CompressionCodecFactory {
+
+  private final CodecFactory parquet;
+
+  HeapSnappyCodecs(Configuration conf) {
+    this.parquet = new CodecFactory(conf, 0);
+  }
+
+  @Override
+  public BytesInputCompressor getCompressor(CompressionCodecName codec) {
+    return parquet.getCompressor(codec);
+  }
+
+  @Override
+  public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
+    return codec == CompressionCodecName.SNAPPY ? SNAPPY : parquet.getDecompressor(codec);
+  }
+
+  @Override
+  public void release() {
+    parquet.release();
+  }
+
+  private static final BytesInputDecompressor SNAPPY = new BytesInputDecompressor() {
+    @Override
+    public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
+      byte[] out = new byte[uncompressedSize];
+      ByteBuffer in = bytes.toByteBuffer();
+      int n;
+      if (in.hasArray()) {
+        n = Snappy.uncompress(in.array(), in.arrayOffset() + in.position(), in.remaining(), out, 0);
+      } else {
+        byte[] copy = new byte[in.remaining()];
+        in.duplicate().get(copy);
+        n = Snappy.uncompress(copy, 0, copy.length, out, 0);
+      }
+      if (n != uncompressedSize) {
+        throw new IOException("snappy page decompressed to " + n + " bytes, the page header says "
+            + uncompressedSize);
+      }
+      return BytesInput.from(out);
+    }
+
+    @Override
+    public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output,
+        int uncompressedSize) throws IOException {
+      // Not used by the page reader on heap buffers; the buffers' own snappy call otherwise.
+      ByteBuffer in = input.duplicate();
+      in.limit(in.position() + compressedSize);
+      byte[] src = new byte[compressedSize];
+      in.get(src);
+      byte[] out = new byte[uncompressedSize];
+      int n = Snappy.uncompress(src, 0, src.length, out, 0);
+      if (n != uncompressedSize) {
+        throw new IOException("snappy page decompressed to " + n + " bytes, expected "
+            + uncompressedSize);
+      }
+      output.put(out);
+    }
+
+    @Override
+    public void release() {}
+  };
+}
