@@ -19,8 +19,8 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
    * Where the time went. {@code phaseSeconds} is the wall time of each phase in order (index maps;
    * proposals: schema and planning; features; rejects); {@code featurePassSeconds} the wall time of
    * the features job (proposals read, validated and shuffled, maps read, pooling, encoding,
-   * Parquet); the others are task-seconds summed
-   * over all tasks inside it, so with N cores they can add up to N times the wall time.
+   * Parquet); the others are task-seconds summed over all tasks inside it, so with N cores they can
+   * add up to N times the wall time.
    */
   public record Timing(double featurePassSeconds, double readTaskSeconds, double poolTaskSeconds,
       double encodeTaskSeconds, Map<String, Double> phaseSeconds) {

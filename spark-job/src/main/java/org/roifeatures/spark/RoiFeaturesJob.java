@@ -237,8 +237,8 @@ public final class RoiFeaturesJob {
     }
     bFailed.destroy();
     double seconds = (System.nanoTime() - start) / 1e9;
-    JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(), byReason,
-        outputPath, rejectsPath, seconds, settings.toString(),
+    JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(),
+        byReason, outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
             clock.encodeSeconds(), phases));
     if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {

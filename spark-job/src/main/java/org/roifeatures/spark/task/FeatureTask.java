@@ -19,11 +19,12 @@ import org.roifeatures.spark.io.MapLoader;
 
 /**
  * The {@code mapPartitions} function of the feature pass. For each image of the partition (grouped
- * from the sorted work rows by {@link ImageGroups}, which also assigns roi_ids): decide from the index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of
- * {@code batch.rois}, and hand out one row at a time. A task therefore holds one image's maps and one
- * batch of output floats, whatever the partition size. Maps that fail to load are reported through an
- * accumulator (the rejects pass turns them into reject rows) and never stop the task; another counts
- * every proposal left for the rejects pass, which is skipped when that count is zero.
+ * from the sorted work rows by {@link ImageGroups}, which also assigns roi_ids): decide from the
+ * index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of {@code batch.rois}, and
+ * hand out one row at a time. A task therefore holds one image's maps and one batch of output
+ * floats, whatever the partition size. Maps that fail to load are reported through an accumulator
+ * (the rejects pass turns them into reject rows) and never stop the task; other accumulators count
+ * the proposal rows read and those left for the rejects pass, which is skipped when there are none.
  */
 public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
