@@ -8,15 +8,10 @@ public final class FloatBlobs {
 
   private FloatBlobs() {}
 
-  /** Decodes {@code bytes.length / 4} floats; the caller checks the length first. */
-  public static float[] decode(byte[] bytes) {
-    return decode(ByteBuffer.wrap(bytes));
-  }
-
   /**
    * Decodes the {@code remaining() / 4} floats of a buffer (heap or direct, e.g. a view of a
    * decompressed Parquet page or an Arrow buffer) without copying it to a byte array first; the
-   * buffer's position, limit and byte order are left as they are.
+   * buffer's position, limit and byte order are left as they are. The caller checks the length.
    */
   public static float[] decode(ByteBuffer bytes) {
     float[] out = new float[bytes.remaining() / 4];

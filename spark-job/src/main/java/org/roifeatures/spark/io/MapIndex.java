@@ -130,8 +130,8 @@ public final class MapIndex {
     }
     List<Map.Entry<String, List<Row>>> images = new ArrayList<>(maps.entrySet());
     images.sort(java.util.Comparator
-        .comparing((Map.Entry<String, List<Row>> e) -> e.getValue().get(0).getString(2))
-        .thenComparingLong(e -> e.getValue().get(0).getLong(4))
+        .comparing((Map.Entry<String, List<Row>> e) -> MapEntry.fromRow(e.getValue().get(0)).path())
+        .thenComparingLong(e -> MapEntry.fromRow(e.getValue().get(0)).row())
         .thenComparing(Map.Entry::getKey));
     int[] keys = PartitionKeys.keysFor(partitions);
     List<Row> rows = new ArrayList<>(images.size());

@@ -90,11 +90,11 @@ class ParquetBlobReaderTest extends SparkTestBase {
       for (int k = 0; k < b.length; k += i % 2 == 0 ? 7 : 1) {
         b[k] = (byte) r.nextInt();
       }
-      blobs.add(b);
-      rows.add(RowFactory.create("img" + i, i % 5 == 0 ? blobs.get(0) : b));
-      if (i % 5 == 0) {
-        blobs.set(i, blobs.get(0)); // repeated values: dictionary-encoded when enabled
+      if (i % 5 == 0 && i > 0) {
+        b = blobs.get(0); // repeated values: dictionary-encoded when enabled
       }
+      blobs.add(b);
+      rows.add(RowFactory.create("img" + i, b));
     }
     StructType schema = new StructType().add("image_id", DataTypes.StringType)
         .add("data", DataTypes.BinaryType);

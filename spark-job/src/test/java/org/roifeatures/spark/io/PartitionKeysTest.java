@@ -3,6 +3,7 @@ package org.roifeatures.spark.io;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,7 +48,7 @@ class PartitionKeysTest extends SparkTestBase {
     Set<Integer> seen = new HashSet<>();
     for (int t = 0; t < keys.length; t++) {
       assertEquals(t, PartitionKeys.partitionOf(keys[t], 1000));
-      assertEquals(true, keys[t] >= 0 && seen.add(keys[t]));
+      assertTrue(keys[t] >= 0 && seen.add(keys[t]));
     }
     assertThrows(IllegalArgumentException.class, () -> PartitionKeys.keysFor(0));
   }
@@ -72,12 +73,12 @@ class PartitionKeysTest extends SparkTestBase {
         Row r = rows.stream().filter(x -> x.getString(0).equals(image)).findFirst().orElseThrow();
         int partition = PartitionKeys.partitionOf(r.getInt(2), partitions);
         perPartition[partition]++;
-        assertEquals(true, partition >= last, "runs follow file order");
+        assertTrue(partition >= last, "runs follow file order");
         last = partition;
         assertEquals(2, r.getList(1).size());
       }
       for (int n : perPartition) {
-        assertEquals(true, n == 20 / partitions || n == 20 / partitions + 1,
+        assertTrue(n == 20 / partitions || n == 20 / partitions + 1,
             java.util.Arrays.toString(perPartition));
       }
     }
