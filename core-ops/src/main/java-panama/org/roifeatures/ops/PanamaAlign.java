@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * sample's weights are broadcast once for all of them.
  *
  * <p>Each lane performs exactly the scalar kernel's float operations in the same order (products,
- * left-to-right sums, no FMA, then one division), so the results equal {@link DefaultRoiKernels}'s bit
- * for bit. Results of one channel block are first written bin-major ({@code [bins × block]}) and then
+ * left-to-right sums, no FMA, then one division; the average separably over each bin's distinct cells,
+ * see {@link SamplePlan}), so the results equal {@link DefaultRoiKernels}'s bit for bit. Results of one channel block are first written bin-major ({@code [bins × block]}) and then
  * transposed into the (C, PH, PW) output row.
  */
 final class PanamaAlign {
@@ -40,7 +40,7 @@ final class PanamaAlign {
     for (; c + BLOCK <= channels; c += BLOCK) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average4(d, base, plan, bins, count, block);
+        case AVG -> average4(d, base, plan, count, block);
         case MAX -> maxInterpolated4(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner4(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
@@ -50,7 +50,7 @@ final class PanamaAlign {
     for (; c + L <= channels; c += L) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average1(d, base, plan, bins, count, block);
+        case AVG -> average1(d, base, plan, count, block);
         case MAX -> maxInterpolated1(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner1(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
@@ -61,7 +61,7 @@ final class PanamaAlign {
     for (; c < channels; c++) {
       FeatureMap m = map.map();
       switch (mode) {
-        case AVG -> DefaultRoiKernels.averageBins(m, c, plan, bins, count, out, rowOut + c * bins);
+        case AVG -> DefaultRoiKernels.averageBins(m, c, plan, count, out, rowOut + c * bins);
         case MAX -> DefaultRoiKernels.maxInterpolatedBins(m, c, plan, bins, out, rowOut + c * bins);
         case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(m, c, plan, bins, out, rowOut + c * bins);
         default -> throw new AssertionError(mode);
@@ -128,47 +128,74 @@ final class PanamaAlign {
   // The bodies below come in two widths: four channel vectors per pass (the main loop) and one (the
   // remainder when C is not a multiple of the block). They differ only in the number of accumulators.
 
-  private static void average4(float[] d, int base, SamplePlan plan, int bins, float count,
-      float[] block) {
-    for (int bin = 0; bin < bins; bin++) {
-      FloatVector a0 = FloatVector.zero(SPECIES);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-        FloatVector w1 = FloatVector.broadcast(SPECIES, plan.w1[s]);
-        FloatVector w2 = FloatVector.broadcast(SPECIES, plan.w2[s]);
-        FloatVector w3 = FloatVector.broadcast(SPECIES, plan.w3[s]);
-        FloatVector w4 = FloatVector.broadcast(SPECIES, plan.w4[s]);
-        int p1 = base + plan.pos1[s];
-        int p2 = base + plan.pos2[s];
-        int p3 = base + plan.pos3[s];
-        int p4 = base + plan.pos4[s];
-        a0 = a0.add(interpolate(d, 0, w1, p1, w2, p2, w3, p3, w4, p4));
-        a1 = a1.add(interpolate(d, L, w1, p1, w2, p2, w3, p3, w4, p4));
-        a2 = a2.add(interpolate(d, 2 * L, w1, p1, w2, p2, w3, p3, w4, p4));
-        a3 = a3.add(interpolate(d, 3 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+  /** Separable mean over the bin's distinct cells, in {@link DefaultRoiKernels#averageBins}' order. */
+  private static void average4(float[] d, int base, SamplePlan plan, float count, float[] block) {
+    final SamplePlan.Axis ys = plan.ys;
+    final SamplePlan.Axis xs = plan.xs;
+    int o = 0;
+    for (int ph = 0; ph < plan.pooledHeight; ph++) {
+      for (int pw = 0; pw < plan.pooledWidth; pw++, o += BLOCK) {
+        int xFrom = xs.cellStart[pw];
+        int xTo = xs.cellStart[pw + 1];
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        if (xFrom < xTo) {
+          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
+            int row = base + ys.cellOffset[r];
+            FloatVector w = FloatVector.broadcast(SPECIES, xs.cellWeight[xFrom]);
+            int p = row + xs.cellOffset[xFrom];
+            FloatVector t0 = w.mul(FloatVector.fromArray(SPECIES, d, p));
+            FloatVector t1 = w.mul(FloatVector.fromArray(SPECIES, d, p + L));
+            FloatVector t2 = w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L));
+            FloatVector t3 = w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L));
+            for (int k = xFrom + 1; k < xTo; k++) {
+              w = FloatVector.broadcast(SPECIES, xs.cellWeight[k]);
+              p = row + xs.cellOffset[k];
+              t0 = t0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
+              t1 = t1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
+              t2 = t2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
+              t3 = t3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
+            }
+            FloatVector wy = FloatVector.broadcast(SPECIES, ys.cellWeight[r]);
+            a0 = a0.add(wy.mul(t0));
+            a1 = a1.add(wy.mul(t1));
+            a2 = a2.add(wy.mul(t2));
+            a3 = a3.add(wy.mul(t3));
+          }
+        }
+        a0.div(count).intoArray(block, o);
+        a1.div(count).intoArray(block, o + L);
+        a2.div(count).intoArray(block, o + 2 * L);
+        a3.div(count).intoArray(block, o + 3 * L);
       }
-      int o = bin * BLOCK;
-      a0.div(count).intoArray(block, o);
-      a1.div(count).intoArray(block, o + L);
-      a2.div(count).intoArray(block, o + 2 * L);
-      a3.div(count).intoArray(block, o + 3 * L);
     }
   }
 
-  private static void average1(float[] d, int base, SamplePlan plan, int bins, float count,
-      float[] block) {
-    for (int bin = 0; bin < bins; bin++) {
-      FloatVector a0 = FloatVector.zero(SPECIES);
-      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-        a0 = a0.add(interpolate(d, 0,
-            FloatVector.broadcast(SPECIES, plan.w1[s]), base + plan.pos1[s],
-            FloatVector.broadcast(SPECIES, plan.w2[s]), base + plan.pos2[s],
-            FloatVector.broadcast(SPECIES, plan.w3[s]), base + plan.pos3[s],
-            FloatVector.broadcast(SPECIES, plan.w4[s]), base + plan.pos4[s]));
+  private static void average1(float[] d, int base, SamplePlan plan, float count, float[] block) {
+    final SamplePlan.Axis ys = plan.ys;
+    final SamplePlan.Axis xs = plan.xs;
+    int o = 0;
+    for (int ph = 0; ph < plan.pooledHeight; ph++) {
+      for (int pw = 0; pw < plan.pooledWidth; pw++, o += L) {
+        int xFrom = xs.cellStart[pw];
+        int xTo = xs.cellStart[pw + 1];
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        if (xFrom < xTo) {
+          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
+            int row = base + ys.cellOffset[r];
+            FloatVector t0 = FloatVector.broadcast(SPECIES, xs.cellWeight[xFrom])
+                .mul(FloatVector.fromArray(SPECIES, d, row + xs.cellOffset[xFrom]));
+            for (int k = xFrom + 1; k < xTo; k++) {
+              t0 = t0.add(FloatVector.broadcast(SPECIES, xs.cellWeight[k])
+                  .mul(FloatVector.fromArray(SPECIES, d, row + xs.cellOffset[k])));
+            }
+            a0 = a0.add(FloatVector.broadcast(SPECIES, ys.cellWeight[r]).mul(t0));
+          }
+        }
+        a0.div(count).intoArray(block, o);
       }
-      a0.div(count).intoArray(block, bin * L);
     }
   }
 

@@ -31,7 +31,7 @@ final class DefaultRoiKernels implements RoiKernels {
       switch (params.mode()) {
         case AVG -> {
           for (int c = 0; c < channels; c++) {
-            averageBins(map, c, plan, bins, count, out, rowOut + c * bins);
+            averageBins(map, c, plan, count, out, rowOut + c * bins);
           }
         }
         case MAX -> {
@@ -74,22 +74,41 @@ final class DefaultRoiKernels implements RoiKernels {
     float binW = roiW / pw;
     int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
     int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
-    plan.build(height, width, pixelStride, ph, pw, startH, startW, binH, binW, gridH, gridW);
+    plan.build(height, width, pixelStride, ph, pw, startH, startW, binH, binW, gridH, gridW,
+        params.mode() != PoolingMode.AVG);
     return Math.max((float) ((long) gridH * gridW), 1f);
   }
 
-  /** Mean of the interpolated samples of each bin; samples off the map were dropped (they add 0). */
-  static void averageBins(FeatureMap map, int c, SamplePlan plan, int bins, float count,
-      float[] out, int at) {
+  /**
+   * Mean of the interpolated samples of each bin, summed separably over the bin's distinct cells
+   * (see {@link SamplePlan}): per row the x-weighted sum of its cells, then the y-weighted sum of the
+   * rows. Samples off the map were dropped (they add 0). The vector kernels do these operations in
+   * this order per lane.
+   */
+  static void averageBins(FeatureMap map, int c, SamplePlan plan, float count, float[] out,
+      int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
-    for (int bin = 0; bin < bins; bin++) {
-      float acc = 0f;
-      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-        acc += plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
-            + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
+    final SamplePlan.Axis ys = plan.ys;
+    final SamplePlan.Axis xs = plan.xs;
+    int bin = 0;
+    for (int ph = 0; ph < plan.pooledHeight; ph++) {
+      for (int pw = 0; pw < plan.pooledWidth; pw++, bin++) {
+        int xFrom = xs.cellStart[pw];
+        int xTo = xs.cellStart[pw + 1];
+        float acc = 0f;
+        if (xFrom < xTo) {
+          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
+            int row = base + ys.cellOffset[r];
+            float t = xs.cellWeight[xFrom] * d[row + xs.cellOffset[xFrom]];
+            for (int k = xFrom + 1; k < xTo; k++) {
+              t += xs.cellWeight[k] * d[row + xs.cellOffset[k]];
+            }
+            acc += ys.cellWeight[r] * t;
+          }
+        }
+        out[at + bin] = acc / count;
       }
-      out[at + bin] = acc / count;
     }
   }
 
@@ -159,7 +178,7 @@ final class DefaultRoiKernels implements RoiKernels {
       int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
       int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
       plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
-          gridH, gridW);
+          gridH, gridW, true);
       // torchvision divides by gridH*gridW even when it is 0 (NaN); an empty grid yields 0 here.
       float count = Math.max((float) ((long) gridH * gridW), 1f);
       int rowOut = outOffset + b * channelsOut * bins;

@@ -14,8 +14,8 @@ package org.roifeatures.ops;
  *
  * <p>With angle 0 the sample points are those of {@link RoiAlign} with {@code aligned=true} on the box
  * {@code (cx − w/2, cy − h/2, cx + w/2, cy + h/2)}; the float operations are associated differently
- * (the centre is added last), so results agree bit for bit when the box arithmetic is exact (e.g. box
- * edges on half-integers, power-of-two scale, pooled size and sampling ratio) and to rounding otherwise.
+ * (the centre is added last, and each bin sums per sample where {@link RoiAlign} sums per distinct
+ * cell), so results agree to rounding.
  *
  * <p>Static, thread-safe. Invalid arguments raise {@link IllegalArgumentException} naming the value; a
  * box is invalid when {@link RotatedBoxCheck#problem} says so.

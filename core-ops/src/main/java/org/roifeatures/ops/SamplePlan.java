@@ -14,6 +14,16 @@ import java.util.Arrays;
  * also lets a huge RoI skip its samples that fall outside the map (they contribute exactly zero) without
  * visiting them one by one.
  *
+ * <p>The same factoring makes the average separable: a bin's mean is
+ * {@code Σ_rows Wy[r] · Σ_cols Wx[c] · v[r][c] / count}, where {@code Wy[r]} sums the y weights of every
+ * sample on row r (and a sample off the map in either axis adds nothing to either sum). Neighbouring
+ * samples share rows and columns, so a bin reads each of its distinct cells once instead of four
+ * corners per sample: 2.0–2.2× fewer reads for FPN heads (7×7, two samples per axis), 1.5× for C4
+ * (14×14, adaptive). The per-axis cell lists ({@link Axis#buildCells}) are what the average kernels
+ * read; only the max modes, which take a maximum per sample, need the per-sample arrays. The sums run
+ * in another order than torchvision's per-sample sums, so averages differ from it by float rounding
+ * (≈ 1e-7 relative), not more.
+ *
  * <p>Not thread-safe: one instance per thread (per operator call).
  */
 final class SamplePlan {
@@ -24,6 +34,14 @@ final class SamplePlan {
   /** Samples along one axis (rows or columns), grouped by output bin. */
   static final class Axis {
     int[] binStart = new int[8];
+    /** Start of each bin's distinct cells in {@link #cellOffset} / {@link #cellWeight}. */
+    int[] cellStart = new int[8];
+    /** A cell's element offset along this axis: row · width · pixelStride, or column · pixelStride. */
+    int[] cellOffset = new int[64];
+    /** Sum of the bin's per-sample weights on the cell (rest for a low cell, frac for a high one). */
+    float[] cellWeight = new float[64];
+    /** Per cell index, the last entry made for it in cellOffset (entries of earlier bins are stale). */
+    private int[] slot = new int[64];
     int[] low = new int[64];
     int[] high = new int[64];
     float[] frac = new float[64];
@@ -63,6 +81,47 @@ final class SamplePlan {
         }
       }
       binStart[bins] = size;
+    }
+
+    /**
+     * Merges each bin's samples into the distinct cells they read, summing the weights every sample
+     * puts on a cell (in sample order, low corner before high). A cell read with weight 0 stays in
+     * the list, so a NaN or infinity there reaches the result exactly as in the per-sample sum.
+     */
+    void buildCells(int bins, int extent, int offsetPerCell) {
+      if (cellStart.length < bins + 1) {
+        cellStart = new int[bins + 1];
+      }
+      if (cellOffset.length < 2 * size) {
+        cellOffset = new int[2 * size];
+        cellWeight = new float[2 * size];
+      }
+      if (slot.length < extent) {
+        slot = new int[extent];
+      }
+      Arrays.fill(slot, 0, extent, -1);
+      int n = 0;
+      for (int p = 0; p < bins; p++) {
+        int from = n;
+        cellStart[p] = from;
+        for (int s = binStart[p], e = binStart[p + 1]; s < e; s++) {
+          n = addCell(low[s], rest[s], from, n, offsetPerCell);
+          n = addCell(high[s], frac[s], from, n, offsetPerCell);
+        }
+      }
+      cellStart[bins] = n;
+    }
+
+    private int addCell(int cell, float weight, int binFrom, int n, int offsetPerCell) {
+      int i = slot[cell];
+      if (i >= binFrom) {
+        cellWeight[i] += weight;
+        return n;
+      }
+      slot[cell] = n;
+      cellOffset[n] = cell * offsetPerCell;
+      cellWeight[n] = weight;
+      return n + 1;
     }
 
     /** Adds only the samples inside [-1, extent]; coordinates are monotonic in i, so bisect. */
@@ -135,6 +194,8 @@ final class SamplePlan {
 
   final Axis ys = new Axis();
   final Axis xs = new Axis();
+  int pooledHeight;
+  int pooledWidth;
 
   /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
   int[] binStart = new int[64];
@@ -152,12 +213,24 @@ final class SamplePlan {
 
   /**
    * Plans one RoI. Positions are element offsets relative to a channel's first element, already
-   * multiplied by {@code pixelStride}.
+   * multiplied by {@code pixelStride}. Always plans the per-axis cells (what the average reads);
+   * the per-sample arrays (what the max modes read) only when {@code perSample}.
    */
   void build(int height, int width, int pixelStride, int pooledHeight, int pooledWidth,
-      float startH, float startW, float binH, float binW, int gridH, int gridW) {
+      float startH, float startW, float binH, float binW, int gridH, int gridW, boolean perSample) {
+    this.pooledHeight = pooledHeight;
+    this.pooledWidth = pooledWidth;
     ys.build(pooledHeight, startH, binH, gridH, height);
     xs.build(pooledWidth, startW, binW, gridW, width);
+    ys.buildCells(pooledHeight, height, width * pixelStride);
+    xs.buildCells(pooledWidth, width, pixelStride);
+    if (perSample) {
+      buildSamples(width, pixelStride, pooledHeight, pooledWidth, gridH, gridW);
+    }
+  }
+
+  private void buildSamples(int width, int pixelStride, int pooledHeight, int pooledWidth,
+      int gridH, int gridW) {
     int bins = pooledHeight * pooledWidth;
     if (binStart.length < bins + 1) {
       binStart = new int[bins + 1];

@@ -28,15 +28,16 @@ class RoiAlignRotatedTest {
   }
 
   /**
-   * Angle 0 reproduces roi_align(aligned=true) bit for bit when the box arithmetic is exact: edges on
+   * Angle 0 reads roi_align(aligned=true)'s points when the box arithmetic is exact: edges on
    * half-integers, power-of-two scale, pooled sizes and sampling ratio. Then (cx ± w/2)·scale − 0.5 and
    * every sample coordinate are exact in float32 whichever way the sums are associated, cos 0 = 1 and
-   * sin 0 = 0 exactly, so both ops read the same points with the same weights in the same order.
+   * sin 0 = 0 exactly, so both ops read the same points with the same weights; only the order of the
+   * sums differs (per sample here, separably per row in roi_align), so they agree to a few ulps.
    */
   @ParameterizedTest(name = "scale={0} pooled={1}x{2} sr={3}")
   @CsvSource({"1, 1, 1, 1", "1, 2, 4, 2", "0.5, 4, 2, 4", "0.25, 2, 2, 1", "1, 4, 4, 0",
       "0.5, 1, 2, 0"})
-  void angleZeroIsRoiAlignBitForBit(double scale, int ph, int pw, int sr) {
+  void angleZeroIsRoiAlignOnExactBoxes(double scale, int ph, int pw, int sr) {
     Random r = new Random(Double.hashCode(scale) + 31 * ph + 7 * pw + sr);
     FeatureMap map = randomMap(r, 3, 11, 13);
     RoiAlignParams p = RoiAlignRotated.params(ph, pw, scale, sr);
@@ -53,7 +54,7 @@ class RoiAlignRotatedTest {
       }
       float[] aa = RoiAlign.forward(map, new float[] {x1, y1, x2, y2}, p);
       float[] rot = RoiAlignRotated.forward(map, centred(x1, y1, x2, y2), p);
-      assertArrayEquals(aa, rot, () -> "box " + x1 + "," + y1 + "," + x2 + "," + y2);
+      assertClose(aa, rot, 1e-6, "box " + x1 + "," + y1 + "," + x2 + "," + y2);
       checked++;
     }
     assertTrue(checked > 100, "exact-class boxes checked: " + checked);
