@@ -89,27 +89,35 @@ final class DefaultRoiKernels implements RoiKernels {
       int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
-    final SamplePlan.Axis ys = plan.ys;
-    final SamplePlan.Axis xs = plan.xs;
     int bin = 0;
     for (int ph = 0; ph < plan.pooledHeight; ph++) {
       for (int pw = 0; pw < plan.pooledWidth; pw++, bin++) {
-        int xFrom = xs.cellStart[pw];
-        int xTo = xs.cellStart[pw + 1];
-        float acc = 0f;
-        if (xFrom < xTo) {
-          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
-            int row = base + ys.cellOffset[r];
-            float t = xs.cellWeight[xFrom] * d[row + xs.cellOffset[xFrom]];
-            for (int k = xFrom + 1; k < xTo; k++) {
-              t += xs.cellWeight[k] * d[row + xs.cellOffset[k]];
-            }
-            acc += ys.cellWeight[r] * t;
-          }
-        }
-        out[at + bin] = acc / count;
+        out[at + bin] = separableSum(d, base, plan, ph, pw) / count;
       }
     }
+  }
+
+  /**
+   * {@code Σ_rows Wy[r] · Σ_cols Wx[c] · d[base + r + c]} over bin (ph, pw)'s cells; 0 when either
+   * axis has none.
+   */
+  static float separableSum(float[] d, int base, SamplePlan plan, int ph, int pw) {
+    final SamplePlan.Axis ys = plan.ys;
+    final SamplePlan.Axis xs = plan.xs;
+    int xFrom = xs.cellStart[pw];
+    int xTo = xs.cellStart[pw + 1];
+    float acc = 0f;
+    if (xFrom < xTo) {
+      for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
+        int row = base + ys.cellOffset[r];
+        float t = xs.cellWeight[xFrom] * d[row + xs.cellOffset[xFrom]];
+        for (int k = xFrom + 1; k < xTo; k++) {
+          t += xs.cellWeight[k] * d[row + xs.cellOffset[k]];
+        }
+        acc += ys.cellWeight[r] * t;
+      }
+    }
+    return acc;
   }
 
   /** Max of the interpolated samples; a sample off the map counts as 0; no samples gives 0. */
@@ -178,7 +186,7 @@ final class DefaultRoiKernels implements RoiKernels {
       int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
       int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
       plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
-          gridH, gridW, true);
+          gridH, gridW, false);
       // torchvision divides by gridH*gridW even when it is 0 (NaN); an empty grid yields 0 here.
       float count = Math.max((float) ((long) gridH * gridW), 1f);
       int rowOut = outOffset + b * channelsOut * bins;
@@ -186,12 +194,7 @@ final class DefaultRoiKernels implements RoiKernels {
         for (int bin = 0; bin < bins; bin++) {
           // Bin (ph, pw) of output channel co reads input channel (co*PH + ph)*PW + pw.
           int base = map.offset() + (co * bins + bin) * map.channelStride();
-          float acc = 0f;
-          for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-            acc += plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
-                + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
-          }
-          out[rowOut + co * bins + bin] = acc / count;
+          out[rowOut + co * bins + bin] = separableSum(d, base, plan, bin / pw, bin % pw) / count;
         }
       }
     }
