@@ -154,7 +154,7 @@ public final class MapIndex {
   }
 
   static Dataset<Row> parquet(SparkSession spark, String path) {
-    Dataset<Row> raw = spark.read().parquet(path);
+    Dataset<Row> raw = ParquetInputs.read(spark, path);
     List<String> names = Arrays.asList(raw.columns());
     for (String required : List.of("image_id", "channels", "height", "width", "data")) {
       if (!names.contains(required)) {

@@ -98,7 +98,7 @@ public final class Proposals {
           .option("inferSchema", "false").csv(path);
       case "json" -> spark.read().option("primitivesAsString", "true").option("mode", "PERMISSIVE")
           .json(path);
-      case "parquet" -> spark.read().parquet(path);
+      case "parquet" -> ParquetInputs.read(spark, path);
       default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
           + "| json | auto, got '" + format + "'");
     };

@@ -1,0 +1,136 @@
+package org.roifeatures.spark.io;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.roifeatures.spark.SparkTestBase;
+
+/**
+ * Parquet inputs opened with the schema read on the driver: the same schema and rows as Spark's own
+ * inference, without its schema job; anything unusual is left to Spark.
+ */
+class ParquetInputsTest extends SparkTestBase {
+
+  private static Path dir;
+
+  @BeforeAll
+  static void data() throws Exception {
+    dir = tempDir("parquet-inputs");
+    Dataset<Row> rows = spark.range(0, 50).select(col("id").cast("string").as("image_id"),
+        col("id").as("roi_id"), col("id").cast("int").as("label"), col("id").cast("double").as("x1"),
+        col("id").cast("float").as("score"), lit(new byte[] {1, 2, 3}).as("data"),
+        array(col("id"), col("id")).as("shape"),
+        struct(col("id").as("a"), lit("s").as("b")).as("nested"),
+        col("id").mod(3).as("part"));
+    rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.resolve("plain").toString());
+    rows.write().mode(SaveMode.Overwrite).partitionBy("part").parquet(dir.resolve("parted").toString());
+    rows.repartition(2).write().mode(SaveMode.Overwrite)
+        .option("parquet.enable.dictionary", "false").parquet(dir.resolve("two-files").toString());
+  }
+
+  @AfterAll
+  static void cleanup() throws Exception {
+    deleteTree(dir);
+  }
+
+  @Test
+  void sameSchemaAndRowsAsSparksInference() {
+    for (String name : List.of("plain", "parted", "two-files")) {
+      String path = dir.resolve(name).toString();
+      Dataset<Row> spark0 = spark.read().parquet(path);
+      Dataset<Row> ours = ParquetInputs.read(spark, path);
+      assertEquals(spark0.schema(), ours.schema(), name);
+      assertEquals(sorted(spark0), sorted(ours), name);
+    }
+  }
+
+  @Test
+  void aSingleFileAndASubdirectoryAreReadToo() throws Exception {
+    Path file;
+    try (var files = Files.list(dir.resolve("plain"))) {
+      file = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().get();
+    }
+    assertEquals(spark.read().parquet(file.toString()).schema(),
+        ParquetInputs.read(spark, file.toString()).schema());
+    assertNotNull(ParquetInputs.schemaOnDriver(spark, dir.resolve("parted").toString()));
+  }
+
+  @Test
+  void noSchemaJobRuns() throws Exception {
+    AtomicInteger jobs = new AtomicInteger();
+    SparkListener counter = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart jobStart) {
+        jobs.incrementAndGet();
+      }
+    };
+    spark.sparkContext().addSparkListener(counter);
+    try {
+      String path = dir.resolve("parted").toString();
+      spark.read().parquet(path);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      int sparks = jobs.getAndSet(0);
+      ParquetInputs.read(spark, path);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertEquals(1, sparks, "Spark's inference runs its schema job (else this test shows nothing)");
+      assertEquals(0, jobs.get(), "jobs started by ParquetInputs.read");
+    } finally {
+      spark.sparkContext().removeSparkListener(counter);
+    }
+  }
+
+  @Test
+  void unusualInputsAreLeftToSpark() throws Exception {
+    assertNull(ParquetInputs.schemaOnDriver(spark, dir.resolve("plain") + "/*.parquet"), "glob");
+    Path empty = dir.resolve("empty");
+    Files.createDirectories(empty);
+    assertNull(ParquetInputs.schemaOnDriver(spark, empty.toString()), "no data file");
+    // Spark's own error for a directory without data, not a different one of ours.
+    Exception e = assertThrows(Exception.class, () -> ParquetInputs.read(spark, empty.toString()));
+    assertEquals(assertThrows(Exception.class, () -> spark.read().parquet(empty.toString()))
+        .getMessage(), e.getMessage());
+    Path withSummary = dir.resolve("summary");
+    copyTree(dir.resolve("plain"), withSummary);
+    Files.write(withSummary.resolve("_common_metadata"), new byte[] {0});
+    assertThrows(java.io.IOException.class,
+        () -> ParquetInputs.schemaOnDriver(spark, withSummary.toString()), "summary file");
+    spark.conf().set("spark.sql.parquet.mergeSchema", "true");
+    try {
+      assertNull(ParquetInputs.schemaOnDriver(spark, dir.resolve("plain").toString()), "merging");
+    } finally {
+      spark.conf().unset("spark.sql.parquet.mergeSchema");
+    }
+  }
+
+  private static List<String> sorted(Dataset<Row> d) {
+    return d.select(col("roi_id"), col("image_id"), col("label"), col("part"))
+        .orderBy("roi_id").collectAsList().stream().map(Row::toString).toList();
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+  }
+}
