@@ -31,6 +31,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
+import org.roifeatures.spark.io.EmptyParquetOutput;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.task.FeatureTask;
@@ -210,14 +211,15 @@ public final class RoiFeaturesJob {
       reasonCounts.put(r.name(), spark.sparkContext().longAccumulator("roi-features rejects " + r));
     }
     // The features pass counted what it left for this one: when nothing, an empty rejects output
-    // (with its schema) is written without another pass over the work rows.
-    Dataset<Row> rejects = leftForRejects.value() == 0
-        ? spark.createDataFrame(List.<Row>of(), OutputRows.REJECT_SCHEMA)
-        : work.mapPartitions(
-            new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
-            Encoders.row(OutputRows.REJECT_SCHEMA));
+    // (with its schema) is written from the driver, without another pass over the work rows.
     phase(spark, "write rejects");
-    rejects.write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
+    if (leftForRejects.value() == 0) {
+      EmptyParquetOutput.write(spark, rejectsPath, OutputRows.REJECT_SCHEMA, saveMode);
+    } else {
+      work.mapPartitions(new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
+              Encoders.row(OutputRows.REJECT_SCHEMA))
+          .write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
+    }
     Map<String, Long> byReason = new TreeMap<>();
     reasonCounts.forEach((reason, count) -> {
       if (count.value() > 0) {
