@@ -39,9 +39,12 @@ final class Transpose16 {
    * {@code width} must be a multiple of 16.
    */
   static void transpose(float[] b, int bins, int width, float[] out, int at) {
-    int bin0 = 0;
-    for (; bin0 + 16 <= bins; bin0 += 16) {
-      for (int k0 = 0; k0 < width; k0 += 16) {
+    // Channel tiles outside, bin tiles inside: each channel group's rows (contiguous in the output)
+    // are finished one after another, so output lines complete while still in L1 (against sweeping
+    // all channels per bin tile: C4 ≈ 5% faster on JDK 25, the rest within noise).
+    final int fullBins = bins & ~15;
+    for (int k0 = 0; k0 < width; k0 += 16) {
+      for (int bin0 = 0; bin0 < fullBins; bin0 += 16) {
         int i = bin0 * width + k0;
         FloatVector r0 = FloatVector.fromArray(S16, b, i), r1 = FloatVector.fromArray(S16, b, i + width),
           r2 = FloatVector.fromArray(S16, b, i + 2*width), r3 = FloatVector.fromArray(S16, b, i + 3*width),
@@ -95,6 +98,6 @@ final class Transpose16 {
         r12.intoArray(out, o + 12*bins); r13.intoArray(out, o + 13*bins); r14.intoArray(out, o + 14*bins); r15.intoArray(out, o + 15*bins);
       }
     }
-    TransposeParts.copyRemainingBins(b, bin0, bins, width, out, at);
+    TransposeParts.copyRemainingBins(b, fullBins, bins, width, out, at);
   }
 }

