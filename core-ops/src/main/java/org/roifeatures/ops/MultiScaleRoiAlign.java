@@ -146,22 +146,54 @@ public final class MultiScaleRoiAlign {
       if (count == numBoxes) {
         // Every box on one level: pool straight into the caller's buffer.
         KERNELS.roiAlign(maps[l], boxes, boxOffset, numBoxes, levelParams, out, outOffset);
+      } else if (maps[l].layout() == FeatureMap.Layout.HWC) {
+        poolRuns(maps[l], boxes, boxOffset, numBoxes, level, l, levelParams, out, outOffset, row);
+      } else {
+        poolGathered(maps[l], boxes, boxOffset, numBoxes, level, l, count, levelParams, out,
+            outOffset, row);
+      }
+    }
+  }
+
+  /**
+   * Each run of consecutive boxes on level {@code l} pooled straight into its rows: no copies. For
+   * channels-last maps, which the kernels read in place whatever the number of boxes per call.
+   */
+  private static void poolRuns(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      int[] level, int l, RoiAlignParams params, float[] out, int outOffset, int row) {
+    for (int b = 0; b < numBoxes; ) {
+      if (level[b] != l) {
+        b++;
         continue;
       }
-      // Gather this level's boxes, pool them together, then scatter the rows back in box order.
-      float[] levelBoxes = new float[4 * count];
-      int[] index = new int[count];
-      for (int b = 0, k = 0; b < numBoxes; b++) {
-        if (level[b] == l) {
-          System.arraycopy(boxes, boxOffset + 4 * b, levelBoxes, 4 * k, 4);
-          index[k++] = b;
-        }
+      int end = b + 1;
+      while (end < numBoxes && level[end] == l) {
+        end++;
       }
-      float[] levelOutRows = new float[count * row];
-      KERNELS.roiAlign(maps[l], levelBoxes, 0, count, levelParams, levelOutRows, 0);
-      for (int k = 0; k < count; k++) {
-        System.arraycopy(levelOutRows, k * row, out, outOffset + index[k] * row, row);
+      KERNELS.roiAlign(map, boxes, boxOffset + 4 * b, end - b, params, out, outOffset + b * row);
+      b = end;
+    }
+  }
+
+  /**
+   * The level's boxes gathered, pooled in one call, and their rows scattered back in box order: a
+   * CHW map is then copied to channels-last at most once for the level (the kernels decide per call
+   * whether the copy pays), not once per run.
+   */
+  private static void poolGathered(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      int[] level, int l, int count, RoiAlignParams params, float[] out, int outOffset, int row) {
+    float[] levelBoxes = new float[4 * count];
+    int[] index = new int[count];
+    for (int b = 0, k = 0; b < numBoxes; b++) {
+      if (level[b] == l) {
+        System.arraycopy(boxes, boxOffset + 4 * b, levelBoxes, 4 * k, 4);
+        index[k++] = b;
       }
+    }
+    float[] levelOutRows = new float[count * row];
+    KERNELS.roiAlign(map, levelBoxes, 0, count, params, levelOutRows, 0);
+    for (int k = 0; k < count; k++) {
+      System.arraycopy(levelOutRows, k * row, out, outOffset + index[k] * row, row);
     }
   }
 }

@@ -34,9 +34,17 @@ class MultiScaleRoiAlignGoldenTest {
     MultiScaleRoiAlign op = new MultiScaleRoiAlign(scales, mapper, params);
     int n = boxes.length / 4;
     int rowLength = op.rowLength(maps[0].channels());
-    float[] out = new float[n * rowLength];
-    int[] level = new int[n];
-    op.forward(maps, boxes, 0, n, out, 0, level, 0);
-    GoldenData.assertRows(c, out, rowLength);
+    // CHW maps take the gathered path (a level's boxes pooled in one call), channels-last maps the
+    // per-run path (each run of same-level boxes pooled straight into its rows): both must match.
+    for (FeatureMap.Layout layout : FeatureMap.Layout.values()) {
+      FeatureMap[] laidOut = new FeatureMap[maps.length];
+      for (int i = 0; i < maps.length; i++) {
+        laidOut[i] = maps[i].toLayout(layout);
+      }
+      float[] out = new float[n * rowLength];
+      int[] level = new int[n];
+      op.forward(laidOut, boxes, 0, n, out, 0, level, 0);
+      GoldenData.assertRows(c, out, rowLength);
+    }
   }
 }
