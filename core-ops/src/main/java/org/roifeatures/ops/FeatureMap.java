@@ -1,5 +1,7 @@
 package org.roifeatures.ops;
 
+import java.util.Arrays;
+
 /**
  * One image's feature map at one pyramid level: {@code channels × height × width} float32 values in a
  * flat array, in either channels-first ({@link Layout#CHW}) or channels-last ({@link Layout#HWC}) order.
@@ -129,13 +131,29 @@ public final class FeatureMap {
    * is zeros): this map itself if it is so already, else a new copy.
    */
   public FeatureMap toHwc(int pixelStride) {
+    return toHwc(pixelStride, null);
+  }
+
+  /**
+   * As {@link #toHwc(int)}, written into {@code reuse} when that is long enough (its contents are
+   * overwritten, padding included; a caller that prepares one map per image recycles the previous
+   * image's array instead of allocating and zeroing a new one), else into a new array.
+   */
+  public FeatureMap toHwc(int pixelStride, float[] reuse) {
     checkPixelStride(pixelStride, channels);
     if (layout == Layout.HWC && hwcPixelStride == pixelStride) {
       return this;
     }
-    float[] copy = new float[Math.multiplyExact(height * width, pixelStride)];
+    int need = Math.multiplyExact(height * width, pixelStride);
+    boolean recycled = reuse != null && reuse.length >= need && reuse != data;
+    float[] copy = recycled ? reuse : new float[need];
+    if (recycled && pixelStride > channels) {
+      for (int p = 0, plane = height * width; p < plane; p++) {
+        Arrays.fill(copy, p * pixelStride + channels, (p + 1) * pixelStride, 0f);
+      }
+    }
     copyChannelsLast(copy, pixelStride);
-    return pixelStride == channels ? hwc(copy, channels, height, width)
+    return pixelStride == channels && !recycled ? hwc(copy, channels, height, width)
         : hwc(copy, 0, channels, height, width, pixelStride);
   }
 

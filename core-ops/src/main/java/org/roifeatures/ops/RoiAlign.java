@@ -71,6 +71,16 @@ public final class RoiAlign {
    * copy, or {@code map} itself when it is arranged so already. Results never depend on it.
    */
   public static FeatureMap prepare(FeatureMap map) {
-    return RoiKernelsProvider.prepare(KERNELS, map);
+    return RoiKernelsProvider.prepare(KERNELS, map, null);
+  }
+
+  /**
+   * As {@link #prepare(FeatureMap)}, writing a copy into {@code reuse} when that array is long
+   * enough (its contents are overwritten): a caller that prepares one map per image passes the
+   * previous image's prepared array, which it no longer reads, and saves allocating and zeroing
+   * megabytes per map. The returned map's {@link FeatureMap#data()} is the array to pass next time.
+   */
+  public static FeatureMap prepare(FeatureMap map, float[] reuse) {
+    return RoiKernelsProvider.prepare(KERNELS, map, reuse);
   }
 }

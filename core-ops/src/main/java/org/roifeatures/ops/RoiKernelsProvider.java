@@ -45,12 +45,12 @@ final class RoiKernelsProvider {
   static final int PIXEL_PAD = 16;
 
   /** See {@link RoiAlign#prepare}. */
-  static FeatureMap prepare(RoiKernels kernels, FeatureMap map) {
+  static FeatureMap prepare(RoiKernels kernels, FeatureMap map, float[] reuse) {
     if (preferredLayout(kernels) == FeatureMap.Layout.CHW) {
       return map.toLayout(FeatureMap.Layout.CHW);
     }
     int c = map.channels();
-    return map.toHwc(c % PAD_CHANNEL_MULTIPLE == 0 ? c + PIXEL_PAD : c);
+    return map.toHwc(c % PAD_CHANNEL_MULTIPLE == 0 ? c + PIXEL_PAD : c, reuse);
   }
 
   private static final class Holder {

@@ -1,5 +1,9 @@
 package org.roifeatures.ops;
 
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -100,6 +104,38 @@ class ConcurrencyAndLayoutTest {
       float[] boxes = randomBoxes(r, 40, 13, 11);
       assertEveryOpAgrees(chw, padded, boxes, "padded C=" + channels);
       assertEveryOpAgrees(chw, prepared, boxes, "prepared C=" + channels);
+    }
+  }
+
+  @Test
+  void preparingIntoARecycledArrayGivesTheSameMapAndResults() {
+    Random r = new Random(23);
+    for (int channels : new int[] {8, 256}) {
+      FeatureMap chw = RoiAlignModesTest.randomMap(r, channels, 13, 11);
+      FeatureMap fresh = RoiAlign.prepare(chw);
+      // A dirty array, longer than needed, as the previous image's map would leave it.
+      float[] old = new float[fresh.data().length + 100];
+      Arrays.fill(old, Float.NaN);
+      FeatureMap recycled = RoiAlign.prepare(chw, old);
+      if (RoiAlign.preferredLayout() == FeatureMap.Layout.HWC) {
+        assertSame(old, recycled.data(), "the recycled array is used");
+        assertEquals(fresh.pixelStride(), recycled.pixelStride());
+        for (int p = 0; p < 13 * 11; p++) {
+          for (int k = channels; k < fresh.pixelStride(); k++) {
+            assertEquals(0f, old[p * fresh.pixelStride() + k], "padding is zeroed");
+          }
+        }
+      }
+      float[] boxes = randomBoxes(r, 40, 13, 11);
+      RoiAlignParams p = RoiAlignParams.of(7, 7, 1.0, 2, true);
+      assertArrayEquals(RoiAlign.forward(fresh, boxes, p), RoiAlign.forward(recycled, boxes, p));
+      assertArrayEquals(RoiPool.forward(fresh, boxes, new RoiPoolParams(7, 7, 1.0)),
+          RoiPool.forward(recycled, boxes, new RoiPoolParams(7, 7, 1.0)));
+      // Too short an array is not used; the map's own array never is.
+      float[] tiny = new float[3];
+      assertNotSame(tiny, RoiAlign.prepare(chw, tiny).data());
+      FeatureMap hwc = chw.toLayout(FeatureMap.Layout.HWC);
+      assertArrayEquals(hwc.toHwc(channels + 16).data(), hwc.toHwc(channels + 16, hwc.data()).data());
     }
   }
 

@@ -59,7 +59,7 @@ class PanamaKernelsTest {
             compare(want, run(panama, a.apply(chw), boxes, p), c * ph * pw, p + " " + a);
           }
           // What RoiAlign.prepare hands the kernels (padded when C is a multiple of 256).
-          compare(want, run(panama, RoiKernelsProvider.prepare(panama, chw), boxes, p), c * ph * pw,
+          compare(want, run(panama, RoiKernelsProvider.prepare(panama, chw, null), boxes, p), c * ph * pw,
               p + " prepared");
         }
       }

@@ -14,8 +14,17 @@ public final class FloatBlobs {
    * buffer's position, limit and byte order are left as they are. The caller checks the length.
    */
   public static float[] decode(ByteBuffer bytes) {
-    float[] out = new float[bytes.remaining() / 4];
-    bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return decode(bytes, null);
+  }
+
+  /**
+   * As {@link #decode(ByteBuffer)}, into {@code reuse} (from index 0) when it holds at least {@code
+   * remaining() / 4} floats, else into a new array; returns the array written.
+   */
+  public static float[] decode(ByteBuffer bytes, float[] reuse) {
+    int n = bytes.remaining() / 4;
+    float[] out = reuse != null && reuse.length >= n ? reuse : new float[n];
+    bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, 0, n);
     return out;
   }
 

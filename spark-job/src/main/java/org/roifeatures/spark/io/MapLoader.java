@@ -25,11 +25,20 @@ public final class MapLoader implements AutoCloseable {
 
   /** The map described by {@code e}, CHW layout, with its shape checked against its data. */
   public FeatureMap load(MapEntry e) throws MapLoadException {
+    return load(e, null);
+  }
+
+  /**
+   * As {@link #load(MapEntry)}, decoding Parquet and Arrow maps into {@code reuse} when it is long
+   * enough (a caller recycles an earlier map's array it no longer reads; the map's {@link
+   * FeatureMap#data()} is the array to pass next time).
+   */
+  public FeatureMap load(MapEntry e, float[] reuse) throws MapLoadException {
     try {
       return switch (e.source()) {
         case "npy" -> loadNpy(e);
-        case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()));
-        case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()));
+        case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()), reuse);
+        case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()), reuse);
         default -> throw new MapLoadException(RejectReason.MAP_UNREADABLE,
             "unknown map source " + e.source(), null);
       };
@@ -63,14 +72,15 @@ public final class MapLoader implements AutoCloseable {
     return FeatureMap.chw(a.data(), e.channels(), e.height(), e.width());
   }
 
-  private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob) throws MapLoadException {
+  private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)
+      throws MapLoadException {
     long expected = 4L * e.channels() * e.height() * e.width();
     if (blob.remaining() != expected) {
       throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, "map " + e.location()
           + " has " + blob.remaining() + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
           + "*" + e.width() + "*4 = " + expected, null);
     }
-    return FeatureMap.chw(FloatBlobs.decode(blob), e.channels(), e.height(), e.width());
+    return FeatureMap.chw(FloatBlobs.decode(blob, reuse), 0, e.channels(), e.height(), e.width());
   }
 
   private ParquetBlobReader parquetReader(String path) throws IOException {

@@ -81,6 +81,11 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private final int rowLength;
     private final float[] buffer;
     private final int[] levelIndex;
+    // Per map slot (level) of an image, the arrays of the previous image's maps: decoded values and
+    // the kernels' prepared copy. An image's maps are done with when the next image is loaded, so
+    // their arrays are recycled instead of allocating and zeroing megabytes per map.
+    private float[][] decoded = new float[0][];
+    private float[][] prepared = new float[0][];
 
     private String imageId;
     private List<Row> imageRois;
@@ -132,11 +137,20 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       FeatureMap[] maps = new FeatureMap[d.maps().size()];
       long t0 = System.nanoTime();
       try {
+        if (decoded.length < maps.length) {
+          decoded = java.util.Arrays.copyOf(decoded, maps.length);
+          prepared = java.util.Arrays.copyOf(prepared, maps.length);
+        }
         for (int i = 0; i < maps.length; i++) {
-          maps[i] = loader.load(d.maps().get(i));
+          maps[i] = loader.load(d.maps().get(i), decoded[i]);
+          decoded[i] = maps[i].data();
           if (s.op().usesVectorKernels()) {
             // Once per image, not once per kernel call; results do not depend on the layout.
-            maps[i] = RoiAlign.prepare(maps[i]);
+            FeatureMap p = RoiAlign.prepare(maps[i], prepared[i]);
+            if (p.data() != maps[i].data()) {
+              prepared[i] = p.data();
+            }
+            maps[i] = p;
           }
         }
       } catch (MapLoadException e) {
