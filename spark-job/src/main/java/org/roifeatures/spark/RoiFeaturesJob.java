@@ -288,7 +288,7 @@ public final class RoiFeaturesJob {
 
   private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode,
       VectorFormat vectorFormat) {
-    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "none");
+    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw", "none");
     DataFrameWriter<Row> w = features.write().mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec);
     if (vectorFormat == VectorFormat.BINARY) {

@@ -98,7 +98,7 @@ class ParquetBlobReaderTest extends SparkTestBase {
     }
     StructType schema = new StructType().add("image_id", DataTypes.StringType)
         .add("data", DataTypes.BinaryType);
-    for (String codec : List.of("snappy", "uncompressed", "gzip", "zstd", "lz4")) {
+    for (String codec : List.of("snappy", "uncompressed", "gzip", "zstd", "lz4", "lz4_raw")) {
       for (String dictionary : List.of("false", "true")) {
         String out = dir.resolve("codec_" + codec + "_" + dictionary).toString();
         spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite)
