@@ -41,6 +41,7 @@ public final class CpuTimeRun {
       float[] out = new float[expected.length];
       run(c, map, boxes, out);
       OutputCheck.assertClose(c + " " + layout, expected, out);
+      String agreement = OutputCheck.describe(expected, out);
       expected = null;
       long[] cpu = new long[reps];
       for (int i = 0; i < 2 * reps; i++) {
@@ -54,8 +55,8 @@ public final class CpuTimeRun {
       double best = cpu[0] / 1e6;
       double median = cpu[reps / 2] / 1e6;
       System.out.printf("%s\t%s\t%s\tbest_ms=%.1f\tmedian_ms=%.1f\trois_per_s_best=%.0f"
-          + "\trois_per_s_median=%.0f%n", c, layout, RoiAlign.kernelName(), best, median,
-          c.rois() * 1000 / best, c.rois() * 1000 / median);
+          + "\trois_per_s_median=%.0f\t%s%n", c, layout, RoiAlign.kernelName(), best, median,
+          c.rois() * 1000 / best, c.rois() * 1000 / median, agreement);
     }
   }
 

@@ -25,4 +25,23 @@ public final class OutputCheck {
       }
     }
   }
+
+  /**
+   * How far {@code actual} is from {@code expected}: the largest absolute difference, the largest
+   * difference relative to the output's largest magnitude, and the share of bit-identical floats.
+   */
+  public static String describe(float[] expected, float[] actual) {
+    double maxDiff = 0;
+    double maxRef = 0;
+    long identical = 0;
+    for (int i = 0; i < expected.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((double) actual[i] - expected[i]));
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+      if (Float.floatToRawIntBits(actual[i]) == Float.floatToRawIntBits(expected[i])) {
+        identical++;
+      }
+    }
+    return String.format("max_abs_diff=%.2e\tmax_diff_rel_to_max=%.2e\tidentical=%.1f%%", maxDiff,
+        maxRef > 0 ? maxDiff / maxRef : 0, 100.0 * identical / Math.max(1, expected.length));
+  }
 }
