@@ -40,7 +40,13 @@ final class PanamaAlign {
     for (; c + BLOCK <= channels; c += BLOCK) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average4(d, base, plan, count, block);
+        case AVG -> {
+          if (RoiKernelsProvider.REFERENCE_SUMMATION) {
+            averageSamples4(d, base, plan, bins, count, block);
+          } else {
+            average4(d, base, plan, count, block);
+          }
+        }
         case MAX -> maxInterpolated4(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner4(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
@@ -50,7 +56,13 @@ final class PanamaAlign {
     for (; c + L <= channels; c += L) {
       int base = map.offset() + c;
       switch (mode) {
-        case AVG -> average1(d, base, plan, count, block);
+        case AVG -> {
+          if (RoiKernelsProvider.REFERENCE_SUMMATION) {
+            averageSamples1(d, base, plan, bins, count, block);
+          } else {
+            average1(d, base, plan, count, block);
+          }
+        }
         case MAX -> maxInterpolated1(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner1(d, base, plan, bins, block);
         default -> throw new AssertionError(mode);
@@ -196,6 +208,53 @@ final class PanamaAlign {
         }
         a0.div(count).intoArray(block, o);
       }
+    }
+  }
+
+  // Torchvision's order (-Droifeatures.align.summation=reference): per sample the four weighted
+  // corners, summed sample by sample, as DefaultRoiKernels.averageSamples.
+
+  private static void averageSamples4(float[] d, int base, SamplePlan plan, int bins, float count,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        FloatVector w1 = FloatVector.broadcast(SPECIES, plan.w1[s]);
+        FloatVector w2 = FloatVector.broadcast(SPECIES, plan.w2[s]);
+        FloatVector w3 = FloatVector.broadcast(SPECIES, plan.w3[s]);
+        FloatVector w4 = FloatVector.broadcast(SPECIES, plan.w4[s]);
+        int p1 = base + plan.pos1[s];
+        int p2 = base + plan.pos2[s];
+        int p3 = base + plan.pos3[s];
+        int p4 = base + plan.pos4[s];
+        a0 = a0.add(interpolate(d, 0, w1, p1, w2, p2, w3, p3, w4, p4));
+        a1 = a1.add(interpolate(d, L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a2 = a2.add(interpolate(d, 2 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+        a3 = a3.add(interpolate(d, 3 * L, w1, p1, w2, p2, w3, p3, w4, p4));
+      }
+      int o = bin * BLOCK;
+      a0.div(count).intoArray(block, o);
+      a1.div(count).intoArray(block, o + L);
+      a2.div(count).intoArray(block, o + 2 * L);
+      a3.div(count).intoArray(block, o + 3 * L);
+    }
+  }
+
+  private static void averageSamples1(float[] d, int base, SamplePlan plan, int bins, float count,
+      float[] block) {
+    for (int bin = 0; bin < bins; bin++) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+        a0 = a0.add(interpolate(d, 0,
+            FloatVector.broadcast(SPECIES, plan.w1[s]), base + plan.pos1[s],
+            FloatVector.broadcast(SPECIES, plan.w2[s]), base + plan.pos2[s],
+            FloatVector.broadcast(SPECIES, plan.w3[s]), base + plan.pos3[s],
+            FloatVector.broadcast(SPECIES, plan.w4[s]), base + plan.pos4[s]));
+      }
+      a0.div(count).intoArray(block, bin * L);
     }
   }
 

@@ -75,7 +75,7 @@ final class DefaultRoiKernels implements RoiKernels {
     int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
     int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
     plan.build(height, width, pixelStride, ph, pw, startH, startW, binH, binW, gridH, gridW,
-        params.mode() != PoolingMode.AVG);
+        params.mode() != PoolingMode.AVG || RoiKernelsProvider.REFERENCE_SUMMATION);
     return Math.max((float) ((long) gridH * gridW), 1f);
   }
 
@@ -89,12 +89,31 @@ final class DefaultRoiKernels implements RoiKernels {
       int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
+    if (RoiKernelsProvider.REFERENCE_SUMMATION) {
+      for (int bin = 0, bins = plan.pooledHeight * plan.pooledWidth; bin < bins; bin++) {
+        out[at + bin] = sampleSum(d, base, plan, bin) / count;
+      }
+      return;
+    }
     int bin = 0;
     for (int ph = 0; ph < plan.pooledHeight; ph++) {
       for (int pw = 0; pw < plan.pooledWidth; pw++, bin++) {
         out[at + bin] = separableSum(d, base, plan, ph, pw) / count;
       }
     }
+  }
+
+  /**
+   * torchvision's sum for one bin ({@code -Droifeatures.align.summation=reference}): per sample its
+   * four weighted corners left to right, then sample after sample. Needs the per-sample plan.
+   */
+  static float sampleSum(float[] d, int base, SamplePlan plan, int bin) {
+    float acc = 0f;
+    for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
+      acc += plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
+          + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
+    }
+    return acc;
   }
 
   /**
@@ -186,7 +205,7 @@ final class DefaultRoiKernels implements RoiKernels {
       int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
       int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
       plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, startH, startW, binH, binW,
-          gridH, gridW, false);
+          gridH, gridW, RoiKernelsProvider.REFERENCE_SUMMATION);
       // torchvision divides by gridH*gridW even when it is 0 (NaN); an empty grid yields 0 here.
       float count = Math.max((float) ((long) gridH * gridW), 1f);
       int rowOut = outOffset + b * channelsOut * bins;
@@ -194,7 +213,9 @@ final class DefaultRoiKernels implements RoiKernels {
         for (int bin = 0; bin < bins; bin++) {
           // Bin (ph, pw) of output channel co reads input channel (co*PH + ph)*PW + pw.
           int base = map.offset() + (co * bins + bin) * map.channelStride();
-          out[rowOut + co * bins + bin] = separableSum(d, base, plan, bin / pw, bin % pw) / count;
+          float sum = RoiKernelsProvider.REFERENCE_SUMMATION ? sampleSum(d, base, plan, bin)
+              : separableSum(d, base, plan, bin / pw, bin % pw);
+          out[rowOut + co * bins + bin] = sum / count;
         }
       }
     }

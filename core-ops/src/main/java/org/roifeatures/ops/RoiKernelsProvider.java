@@ -7,14 +7,34 @@ import java.lang.System.Logger.Level;
  * {@code jdk.incubator.vector} module is present and vectors are at least 128 bits wide, else the
  * scalar {@link DefaultRoiKernels}. Logs one line saying which and why.
  *
- * <p>Set the system property {@code roifeatures.kernels=scalar} to force the scalar path.
+ * <p>Set the system property {@code roifeatures.kernels=scalar} to force the scalar path, and
+ * {@code roifeatures.align.summation=reference} for torchvision's order of the average's sums.
  */
 final class RoiKernelsProvider {
 
   static final String FORCE_PROPERTY = "roifeatures.kernels";
+  /**
+   * {@code reference} sums RoI Align averages per sample in torchvision's order (its bits, ≈ 20%
+   * slower on FPN heads); the default {@code separable} sums each bin's distinct cells once (see
+   * {@link SamplePlan}). JVM-wide, read once, like the kernel choice.
+   */
+  static final String SUMMATION_PROPERTY = "roifeatures.align.summation";
+  static final boolean REFERENCE_SUMMATION = readSummation();
   private static final String PANAMA_CLASS = "org.roifeatures.ops.PanamaRoiKernels";
 
   private RoiKernelsProvider() {}
+
+  private static boolean readSummation() {
+    String v = System.getProperty(SUMMATION_PROPERTY, "separable");
+    if (v.equalsIgnoreCase("reference")) {
+      return true;
+    }
+    if (!v.equalsIgnoreCase("separable")) {
+      System.getLogger("org.roifeatures.ops").log(Level.WARNING, SUMMATION_PROPERTY
+          + " must be separable or reference, got '" + v + "'; using separable");
+    }
+    return false;
+  }
 
   /** The kernels the facades use. */
   static RoiKernels get() {
@@ -74,7 +94,8 @@ final class RoiKernelsProvider {
             ? "jdk.incubator.vector not enabled (add --add-modules jdk.incubator.vector)"
             : "vector kernels unavailable on this CPU/JVM";
       }
-      log("roi-features kernels: " + chosen.name() + " (" + why + ")");
+      log("roi-features kernels: " + chosen.name() + " (" + why + ")"
+          + (REFERENCE_SUMMATION ? "; RoI Align averages summed in torchvision's order" : ""));
       return chosen;
     }
 
