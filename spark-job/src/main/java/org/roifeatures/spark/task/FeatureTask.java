@@ -83,9 +83,12 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private final int[] levelIndex;
     // Per map slot (level) of an image, the arrays of the previous image's maps: decoded values and
     // the kernels' prepared copy. An image's maps are done with when the next image is loaded, so
-    // their arrays are recycled instead of allocating and zeroing megabytes per map.
+    // their arrays are recycled instead of allocating and zeroing megabytes per map. When the
+    // kernels read a channels-last copy, the decoded values are needed only until it is made: one
+    // decode array then serves every slot, so a task holds one image's maps plus one map, not two.
     private float[][] decoded = new float[0][];
     private float[][] prepared = new float[0][];
+    private float[] decodeScratch;
 
     private String imageId;
     private List<Row> imageRois;
@@ -141,9 +144,15 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
           decoded = java.util.Arrays.copyOf(decoded, maps.length);
           prepared = java.util.Arrays.copyOf(prepared, maps.length);
         }
+        boolean copied = s.op().usesVectorKernels()
+            && RoiAlign.preferredLayout() == FeatureMap.Layout.HWC;
         for (int i = 0; i < maps.length; i++) {
-          maps[i] = loader.load(d.maps().get(i), decoded[i]);
-          decoded[i] = maps[i].data();
+          maps[i] = loader.load(d.maps().get(i), copied ? decodeScratch : decoded[i]);
+          if (copied) {
+            decodeScratch = maps[i].data();
+          } else {
+            decoded[i] = maps[i].data();
+          }
           if (s.op().usesVectorKernels()) {
             // Once per image, not once per kernel call; results do not depend on the layout.
             FeatureMap p = RoiAlign.prepare(maps[i], prepared[i]);
