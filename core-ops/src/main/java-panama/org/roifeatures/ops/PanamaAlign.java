@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * sample's weights are broadcast once for all of them.
  *
  * <p>Each lane performs exactly the scalar kernel's float operations in the same order (products,
- * left-to-right sums, no FMA, then one division; the average separably over each bin's distinct cells,
- * see {@link SamplePlan}), so the results equal {@link DefaultRoiKernels}'s bit for bit. Results of one channel block are first written bin-major ({@code [bins × block]}) and then
+ * left-to-right sums, no FMA, then one division; the average separably over each bin's distinct
+ * cells, see {@link SamplePlan}), so the results equal {@link DefaultRoiKernels}'s bit for bit.
+ * Results of one channel block are first written bin-major ({@code [bins × block]}) and then
  * transposed into the (C, PH, PW) output row.
  */
 final class PanamaAlign {
