@@ -105,6 +105,22 @@ public final class GoldenData {
     return FeatureMap.chw(values, shape.get(0).asInt(), shape.get(1).asInt(), shape.get(2).asInt());
   }
 
+  /** The torchvision file's feature map named by a case's {@code feature}. */
+  public static FeatureMap featureOf(JsonNode testCase) {
+    return feature(load(TORCHVISION), testCase.get("feature").asText());
+  }
+
+  /** The torchvision file's box set named by a case's {@code boxes}. */
+  public static float[] boxesOf(JsonNode testCase) {
+    return boxes(load(TORCHVISION), testCase.get("boxes").asText());
+  }
+
+  /** A RoI Align case's parameters (average mode); {@code aligned} as the op defines it. */
+  public static RoiAlignParams alignParams(JsonNode testCase, boolean aligned) {
+    return RoiAlignParams.of(testCase.get("pooled_h").asInt(), testCase.get("pooled_w").asInt(),
+        testCase.get("spatial_scale").asDouble(), testCase.get("sampling_ratio").asInt(), aligned);
+  }
+
   /** A box set {@code b*} as a flat float array. */
   public static float[] boxes(JsonNode root, String name) {
     JsonNode t = root.get("tensors").get(name);

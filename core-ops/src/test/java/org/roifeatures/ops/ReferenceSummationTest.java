@@ -37,12 +37,9 @@ class ReferenceSummationTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("alignCases")
   void roiAlignGivesTorchvisionsBits(JsonNode c) {
-    JsonNode root = GoldenData.load(GoldenData.TORCHVISION);
-    FeatureMap map = GoldenData.feature(root, c.get("feature").asText());
-    float[] boxes = GoldenData.boxes(root, c.get("boxes").asText());
-    RoiAlignParams params = RoiAlignParams.of(c.get("pooled_h").asInt(), c.get("pooled_w").asInt(),
-        c.get("spatial_scale").asDouble(), c.get("sampling_ratio").asInt(),
-        c.get("aligned").asBoolean());
+    FeatureMap map = GoldenData.featureOf(c);
+    float[] boxes = GoldenData.boxesOf(c);
+    RoiAlignParams params = GoldenData.alignParams(c, c.get("aligned").asBoolean());
     int rowLength = RoiAlign.rowLength(map, params);
     for (KernelVariants.Variant v : KernelVariants.all()) {
       float[] out = new float[boxes.length / 4 * rowLength];
@@ -54,13 +51,11 @@ class ReferenceSummationTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("psCases")
   void psRoiAlignGivesTorchvisionsBits(JsonNode c) {
-    JsonNode root = GoldenData.load(GoldenData.TORCHVISION);
-    FeatureMap map = GoldenData.feature(root, c.get("feature").asText());
-    float[] boxes = GoldenData.boxes(root, c.get("boxes").asText());
-    RoiAlignParams params = RoiAlignParams.of(c.get("pooled_h").asInt(), c.get("pooled_w").asInt(),
-        c.get("spatial_scale").asDouble(), c.get("sampling_ratio").asInt(), true);
-    float[] out = PsRoiAlign.forward(map, boxes, params);
-    assertBits(c, out, out.length / Math.max(1, boxes.length / 4), "ps_roi_align");
+    FeatureMap map = GoldenData.featureOf(c);
+    float[] boxes = GoldenData.boxesOf(c);
+    RoiAlignParams params = GoldenData.alignParams(c, true);
+    assertBits(c, PsRoiAlign.forward(map, boxes, params), PsRoiAlign.rowLength(map, params),
+        "ps_roi_align");
   }
 
   /** Every defined expected value, parsed as float32, equals the output float exactly. */

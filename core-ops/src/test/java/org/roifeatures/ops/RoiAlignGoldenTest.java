@@ -22,12 +22,9 @@ class RoiAlignGoldenTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void matchesTorchvision(JsonNode c) {
-    JsonNode root = GoldenData.load(GoldenData.TORCHVISION);
-    FeatureMap map = GoldenData.feature(root, c.get("feature").asText());
-    float[] boxes = GoldenData.boxes(root, c.get("boxes").asText());
-    RoiAlignParams params = RoiAlignParams.of(c.get("pooled_h").asInt(), c.get("pooled_w").asInt(),
-        c.get("spatial_scale").asDouble(), c.get("sampling_ratio").asInt(),
-        c.get("aligned").asBoolean());
+    FeatureMap map = GoldenData.featureOf(c);
+    float[] boxes = GoldenData.boxesOf(c);
+    RoiAlignParams params = GoldenData.alignParams(c, c.get("aligned").asBoolean());
     float[] viaFacade = RoiAlign.forward(map, boxes, params);
     int rowLength = RoiAlign.rowLength(map, params);
     UNDEFINED.addAndGet(GoldenData.assertRows(c, viaFacade, rowLength));
