@@ -76,7 +76,7 @@ public final class JobOptions {
       new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
       new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
       new Option(BATCH_ROIS, "auto", "RoIs pooled per kernel call, or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer"),
-      new Option(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and joins it as a local table (fewer, faster Spark jobs); larger indexes are aggregated and joined by Spark; 0: always Spark"),
+      new Option(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and broadcasts it as a lookup by image id (fewer, faster Spark jobs, no join); larger indexes are aggregated and joined by Spark; 0: always Spark"),
       new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
       new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
       new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"),

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -81,23 +82,11 @@ public final class MapIndex {
         + "; set maps.format to parquet, arrow or npy");
   }
 
-  /** Column of {@link #byImage} with the image's partition key (see {@link PartitionKeys}). */
-  public static final String PARTITION_KEY = "_partition_key";
-
-  /**
-   * Schema of the collected index grouped by image: image_id, its maps (the join's right side), and
-   * the key that puts the image in its partition.
-   */
-  public static final StructType BY_IMAGE = new StructType()
-      .add("image_id", DataTypes.StringType, true)
-      .add("maps", DataTypes.createArrayType(MapEntry.SCHEMA, false), true)
-      .add(PARTITION_KEY, DataTypes.IntegerType, false);
-
   /**
    * The whole index on the driver when it has at most {@code limit} entries, else null. One Spark job
    * that brings back at most {@code limit + 1} entries per partition, so a large index never floods
-   * the driver. A small index is then joined as a local relation (Spark broadcasts it without a job),
-   * saving the aggregation and broadcast jobs that dominate small runs.
+   * the driver. A small index is then broadcast as a {@link Lookup}, saving the aggregation, join and
+   * broadcast-exchange jobs that dominate small runs.
    */
   public static List<Row> collectIfSmall(Dataset<Row> index, int limit) {
     if (limit <= 0) {
@@ -114,14 +103,40 @@ public final class MapIndex {
   }
 
   /**
-   * The collected index grouped by image, as {@link #BY_IMAGE} rows in a local relation: the same
-   * maps per image as Spark's {@code groupBy(image_id).agg(collect_list(map))} (each image's maps in
-   * index order), plus each image's partition: images ordered by their first map's file and row are
-   * cut into {@code partitions} runs of equal length, so every task pools as many images (hashing
-   * image ids gave 9 and 11 of 20 to two tasks) and reads a stretch of the map files. Entries without
-   * an image id (files that could not be indexed) are left out.
+   * The collected index as two lookups, for a job that attaches each proposal's maps and partition
+   * key by image id without a join: image id → its maps (the same maps, in index order, as Spark's
+   * {@code groupBy(image_id).agg(collect_list(map))}), and image id → partition key. Images ordered
+   * by their first map's file and row are cut into {@code partitions} runs of equal length, so every
+   * task pools as many images (hashing image ids gave 9 and 11 of 20 to two tasks) and reads a
+   * stretch of the map files; the keys are the integers Spark's hash partitioning sends to those
+   * partitions ({@link PartitionKeys}). Entries without an image id (files that could not be
+   * indexed) are left out. Plain collections of Kryo-registered classes, to be broadcast.
    */
-  public static Dataset<Row> byImage(SparkSession spark, List<Row> entries, int partitions) {
+  public record Lookup(HashMap<String, ArrayList<MapEntry>> maps, HashMap<String, Integer> keys) {}
+
+  public static Lookup lookup(List<Row> entries, int partitions) {
+    List<Map.Entry<String, List<Row>>> images = imagesInFileOrder(entries);
+    int[] keys = PartitionKeys.keysFor(partitions);
+    HashMap<String, ArrayList<MapEntry>> maps = new HashMap<>();
+    HashMap<String, Integer> keyOf = new HashMap<>();
+    for (int i = 0; i < images.size(); i++) {
+      ArrayList<MapEntry> list = new ArrayList<>();
+      for (Row r : images.get(i).getValue()) {
+        list.add(MapEntry.fromRow(r));
+      }
+      maps.put(images.get(i).getKey(), list);
+      keyOf.put(images.get(i).getKey(), keys[partitionOf(i, images.size(), partitions)]);
+    }
+    return new Lookup(maps, keyOf);
+  }
+
+  /** Image {@code i} of {@code n} in file order goes to this partition: equal contiguous runs. */
+  private static int partitionOf(int i, int n, int partitions) {
+    return (int) ((long) i * partitions / n);
+  }
+
+  /** Entries grouped per image (maps in index order), images ordered by first map file and row. */
+  private static List<Map.Entry<String, List<Row>>> imagesInFileOrder(List<Row> entries) {
     Map<String, List<Row>> maps = new LinkedHashMap<>();
     for (Row r : entries) {
       if (!r.isNullAt(0)) {
@@ -133,13 +148,7 @@ public final class MapIndex {
         .comparing((Map.Entry<String, List<Row>> e) -> MapEntry.fromRow(e.getValue().get(0)).path())
         .thenComparingLong(e -> MapEntry.fromRow(e.getValue().get(0)).row())
         .thenComparing(Map.Entry::getKey));
-    int[] keys = PartitionKeys.keysFor(partitions);
-    List<Row> rows = new ArrayList<>(images.size());
-    for (int i = 0; i < images.size(); i++) {
-      int partition = (int) ((long) i * partitions / images.size());
-      rows.add(RowFactory.create(images.get(i).getKey(), images.get(i).getValue(), keys[partition]));
-    }
-    return spark.createDataFrame(rows, BY_IMAGE);
+    return images;
   }
 
   /** The flat index: one {@link MapEntry#INDEX_ROW} per map. */

@@ -20,7 +20,7 @@ import org.roifeatures.spark.SparkTestBase;
 
 /**
  * Spark's own {@code repartition(n, key)} puts every key of {@link PartitionKeys#keysFor} in the
- * partition it was chosen for, and {@link MapIndex#byImage} deals images to partitions in equal runs.
+ * partition it was chosen for, and {@link MapIndex#lookup} deals images to partitions in equal runs.
  */
 class PartitionKeysTest extends SparkTestBase {
 
@@ -54,7 +54,7 @@ class PartitionKeysTest extends SparkTestBase {
   }
 
   @Test
-  void byImageDealsImagesInEqualRunsOfFileOrder() {
+  void lookupDealsImagesInEqualRunsOfFileOrder() {
     List<Row> entries = new ArrayList<>();
     for (int i = 19; i >= 0; i--) { // index order is not file order
       String file = i < 10 ? "/maps/a.parquet" : "/maps/b.parquet";
@@ -64,18 +64,18 @@ class PartitionKeysTest extends SparkTestBase {
       }
     }
     for (int partitions : new int[] {2, 3, 8}) {
-      List<Row> rows = MapIndex.byImage(spark, entries, partitions).collectAsList();
-      assertEquals(20, rows.size());
+      MapIndex.Lookup lookup = MapIndex.lookup(entries, partitions);
+      assertEquals(20, lookup.maps().size());
+      assertEquals(20, lookup.keys().size());
       int[] perPartition = new int[partitions];
       int last = 0;
       for (int i = 0; i < 20; i++) { // img0..9 are rows 0..9 of a.parquet, img10..19 of b.parquet
         String image = "img" + i;
-        Row r = rows.stream().filter(x -> x.getString(0).equals(image)).findFirst().orElseThrow();
-        int partition = PartitionKeys.partitionOf(r.getInt(2), partitions);
+        int partition = PartitionKeys.partitionOf(lookup.keys().get(image), partitions);
         perPartition[partition]++;
         assertTrue(partition >= last, "runs follow file order");
         last = partition;
-        assertEquals(2, r.getList(1).size());
+        assertEquals(2, lookup.maps().get(image).size());
       }
       for (int n : perPartition) {
         assertTrue(n == 20 / partitions || n == 20 / partitions + 1,
