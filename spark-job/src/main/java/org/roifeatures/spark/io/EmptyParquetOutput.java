@@ -50,7 +50,8 @@ public final class EmptyParquetOutput {
     if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
       return false;
     }
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    // The session's Hadoop settings, as Spark's writer uses them.
+    Configuration conf = classic.sessionState().newHadoopConf();
     Path dir = new Path(path);
     FileSystem fs = dir.getFileSystem(conf);
     if (fs.exists(dir)) {

@@ -59,7 +59,8 @@ public final class ParquetInputs {
         || path.indexOf('[') >= 0 || path.indexOf('{') >= 0) {
       return null;
     }
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    // The session's Hadoop settings, as Spark's reader uses them (spark.hadoop.* and SQL-conf ones).
+    Configuration hadoop = classic.sessionState().newHadoopConf();
     Path root = new Path(path);
     FileSystem fs = root.getFileSystem(hadoop);
     FileStatus first = firstDataFile(fs, fs.getFileStatus(root));
