@@ -110,10 +110,15 @@ final class DefaultRoiKernels implements RoiKernels {
   static float sampleSum(float[] d, int base, SamplePlan plan, int bin) {
     float acc = 0f;
     for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-      acc += plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
-          + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
+      acc += interpolated(d, base, plan, s);
     }
     return acc;
+  }
+
+  /** Sample {@code s}'s bilinear value: its four weighted corners summed left to right. */
+  private static float interpolated(float[] d, int base, SamplePlan plan, int s) {
+    return plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
+        + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
   }
 
   /**
@@ -149,8 +154,7 @@ final class DefaultRoiKernels implements RoiKernels {
       int e = plan.binStart[bin + 1];
       float best = plan.complete[bin] && e > s ? Float.NEGATIVE_INFINITY : 0f;
       for (; s < e; s++) {
-        float v = plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
-            + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
+        float v = interpolated(d, base, plan, s);
         if (v > best) {
           best = v;
         }
