@@ -140,9 +140,9 @@ public final class RoiFeaturesJob {
             "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
-    // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected index says which partition each image
-    // goes to (equal image counts per task); otherwise, and for proposals of images without maps,
-    // image ids are hashed. Sorting by map file and row lets each task read its Parquet/Arrow map
+    // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
+    // index says which partition each image goes to (equal image counts per task); otherwise, and
+    // for proposals of images without maps, image ids are hashed. Sorting by map file and row lets each task read its Parquet/Arrow map
     // files in one forward pass; by input order within an image, so that the tasks assign roi_ids
     // and find duplicates as they stream (ImageGroups).
     Dataset<Row> p = proposals.rows();
@@ -325,7 +325,8 @@ public final class RoiFeaturesJob {
 
   private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode,
       VectorFormat vectorFormat) {
-    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw", "none");
+    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw",
+        "none");
     DataFrameWriter<Row> w = features.write().mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec);
     if (vectorFormat == VectorFormat.BINARY) {

@@ -28,7 +28,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -115,38 +114,35 @@ public final class MapIndex {
   public record Lookup(HashMap<String, ArrayList<MapEntry>> maps, HashMap<String, Integer> keys) {}
 
   public static Lookup lookup(List<Row> entries, int partitions) {
-    List<Map.Entry<String, List<Row>>> images = imagesInFileOrder(entries);
+    List<Map.Entry<String, ArrayList<MapEntry>>> images = imagesInFileOrder(entries);
     int[] keys = PartitionKeys.keysFor(partitions);
     HashMap<String, ArrayList<MapEntry>> maps = new HashMap<>();
     HashMap<String, Integer> keyOf = new HashMap<>();
     for (int i = 0; i < images.size(); i++) {
-      ArrayList<MapEntry> list = new ArrayList<>();
-      for (Row r : images.get(i).getValue()) {
-        list.add(MapEntry.fromRow(r));
-      }
-      maps.put(images.get(i).getKey(), list);
-      keyOf.put(images.get(i).getKey(), keys[partitionOf(i, images.size(), partitions)]);
+      String image = images.get(i).getKey();
+      maps.put(image, images.get(i).getValue());
+      // Image i of n in file order goes to partition i·partitions/n: equal contiguous runs.
+      keyOf.put(image, keys[(int) ((long) i * partitions / images.size())]);
     }
     return new Lookup(maps, keyOf);
   }
 
-  /** Image {@code i} of {@code n} in file order goes to this partition: equal contiguous runs. */
-  private static int partitionOf(int i, int n, int partitions) {
-    return (int) ((long) i * partitions / n);
-  }
-
-  /** Entries grouped per image (maps in index order), images ordered by first map file and row. */
-  private static List<Map.Entry<String, List<Row>>> imagesInFileOrder(List<Row> entries) {
-    Map<String, List<Row>> maps = new LinkedHashMap<>();
+  /**
+   * Entries grouped per image (maps in index order, each row converted once), images ordered by
+   * their first map's file and row.
+   */
+  private static List<Map.Entry<String, ArrayList<MapEntry>>> imagesInFileOrder(List<Row> entries) {
+    Map<String, ArrayList<MapEntry>> maps = new LinkedHashMap<>();
     for (Row r : entries) {
       if (!r.isNullAt(0)) {
-        maps.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getStruct(1));
+        maps.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+            .add(MapEntry.fromRow(r.getStruct(1)));
       }
     }
-    List<Map.Entry<String, List<Row>>> images = new ArrayList<>(maps.entrySet());
+    List<Map.Entry<String, ArrayList<MapEntry>>> images = new ArrayList<>(maps.entrySet());
     images.sort(java.util.Comparator
-        .comparing((Map.Entry<String, List<Row>> e) -> MapEntry.fromRow(e.getValue().get(0)).path())
-        .thenComparingLong(e -> MapEntry.fromRow(e.getValue().get(0)).row())
+        .comparing((Map.Entry<String, ArrayList<MapEntry>> e) -> e.getValue().get(0).path())
+        .thenComparingLong(e -> e.getValue().get(0).row())
         .thenComparing(Map.Entry::getKey));
     return images;
   }

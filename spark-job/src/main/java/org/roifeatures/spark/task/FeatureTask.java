@@ -89,6 +89,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private float[][] decoded = new float[0][];
     private float[][] prepared = new float[0][];
     private float[] decodeScratch;
+    /** True when the kernels read a channels-last copy, so decoded values are only transient. */
+    private final boolean decodedIsTransient;
 
     private String imageId;
     private List<Row> imageRois;
@@ -109,6 +111,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       this.rowLength = s.rowLength();
       this.buffer = new float[s.batchRois() * rowLength];
       this.levelIndex = new int[s.batchRois()];
+      this.decodedIsTransient = s.op().usesVectorKernels()
+          && RoiAlign.preferredLayout() == FeatureMap.Layout.HWC;
     }
 
     @Override
@@ -144,11 +148,9 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
           decoded = java.util.Arrays.copyOf(decoded, maps.length);
           prepared = java.util.Arrays.copyOf(prepared, maps.length);
         }
-        boolean copied = s.op().usesVectorKernels()
-            && RoiAlign.preferredLayout() == FeatureMap.Layout.HWC;
         for (int i = 0; i < maps.length; i++) {
-          maps[i] = loader.load(d.maps().get(i), copied ? decodeScratch : decoded[i]);
-          if (copied) {
+          maps[i] = loader.load(d.maps().get(i), decodedIsTransient ? decodeScratch : decoded[i]);
+          if (decodedIsTransient) {
             decodeScratch = maps[i].data();
           } else {
             decoded[i] = maps[i].data();
