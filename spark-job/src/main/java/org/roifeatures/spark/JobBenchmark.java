@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.roifeatures.spark.parquet.FeatureParquetFormat;
 import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
@@ -97,10 +98,10 @@ public final class JobBenchmark {
       }
       long n = results.get(results.size() - 1).rows();
       Path plain = dir.resolve("out").resolve("plain");
-      results.add(print(out, fastest(repeat, () -> timePlainWriter(spark, plain,
-          "plain writer, binary float32", n, channels * 49, false))));
-      results.add(print(out, fastest(repeat, () -> timePlainWriter(spark, plain,
-          "plain writer + job's column options", n, channels * 49, true))));
+      for (PlainWriter writer : PlainWriter.values()) {
+        results.add(print(out, fastest(repeat, () -> timePlainWriter(spark, plain, n,
+            channels * 49, writer))));
+      }
     }
     return results;
   }
@@ -173,6 +174,19 @@ public final class JobBenchmark {
     return r;
   }
 
+  /** The plain writers timed: Spark's with its defaults and with the job's options, and the job's. */
+  enum PlainWriter {
+    SPARK_DEFAULTS("plain writer, binary float32"),
+    SPARK_JOB_OPTIONS("plain writer + job's column options"),
+    ROI_FEATURES("plain writer, roi-features writer");
+
+    final String label;
+
+    PlainWriter(String label) {
+      this.label = label;
+    }
+  }
+
   /** One output format of the bench: {@code vector/precision[/codec]}, snappy when no codec is given. */
   record Format(String spec, String vector, String precision, String codec) {
     static Format parse(String text) {
@@ -232,10 +246,12 @@ public final class JobBenchmark {
    * Writes {@code rows} binary vectors of {@code floats} float32 values each: no reading, no pooling.
    * Each row is a copy of one of 64 pre-made post-ReLU vectors with its first 8 bytes set to the row
    * number (so no two rows are equal), which costs one array copy per row, as the job's encoding does.
-   * {@code jobColumnOptions} applies the job's Parquet options for the features column.
+   * {@code writer}: Spark's Parquet writer with its defaults or with the job's options for the
+   * features column, or the job's own writer ({@link FeatureParquetFormat}).
    */
-  static Result timePlainWriter(SparkSession spark, Path out, String name, long rows, int floats,
-      boolean jobColumnOptions) throws IOException {
+  static Result timePlainWriter(SparkSession spark, Path out, long rows, int floats,
+      PlainWriter writer) throws IOException {
+    String name = writer.label;
     StructType schema = new StructType().add("image_id", DataTypes.StringType, false)
         .add("roi_id", DataTypes.LongType, false).add("features", DataTypes.BinaryType, false);
     int partitions = spark.sparkContext().defaultParallelism();
@@ -261,10 +277,11 @@ public final class JobBenchmark {
             }
           };
         }, Encoders.row(schema)).write().mode(SaveMode.Overwrite).option("compression", "snappy");
-    if (jobColumnOptions) {
+    if (writer != PlainWriter.SPARK_DEFAULTS) {
       w = BinaryVectorColumn.options(w);
     }
-    w.parquet(out.toString());
+    w.format(writer == PlainWriter.ROI_FEATURES ? FeatureParquetFormat.class.getName() : "parquet")
+        .save(out.toString());
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new Result(name, rows, seconds, bytes(spark, out.toString()), null);
   }

@@ -36,6 +36,7 @@ import org.roifeatures.spark.io.EmptyParquetOutput;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
+import org.roifeatures.spark.parquet.FeatureParquetFormat;
 import org.roifeatures.spark.task.FeatureTask;
 import org.roifeatures.spark.task.OutputRows;
 import org.roifeatures.spark.task.RejectTask;
@@ -212,7 +213,7 @@ public final class RoiFeaturesJob {
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
     phase(spark, "shuffle proposals, pool and write features");
-    write(features, cfg, saveMode, settings.vectorFormat()).parquet(outputPath);
+    write(features, cfg, saveMode, settings.vectorFormat()).save(outputPath);
     phaseStart = lap(phases, "features", phaseStart);
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
@@ -327,7 +328,10 @@ public final class RoiFeaturesJob {
       VectorFormat vectorFormat) {
     String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw",
         "none");
-    DataFrameWriter<Row> w = features.write().mode(mode)
+    // Both write the same Parquet files (see FeatureParquetFormat); ours copies each vector once.
+    String format = cfg.getChoice(JobOptions.WRITER, "roi-features", "spark").equals("spark")
+        ? "parquet" : FeatureParquetFormat.class.getName();
+    DataFrameWriter<Row> w = features.write().format(format).mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec);
     if (vectorFormat == VectorFormat.BINARY) {
       w = BinaryVectorColumn.options(w);

@@ -1,0 +1,267 @@
+package org.roifeatures.spark.parquet;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.bytes.HeapByteBufferAllocator;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridValuesWriter;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.io.api.Binary;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * One column of the row group being written: PLAIN-encoded values of the open page, definition
+ * levels when the column is nullable, and the finished (compressed) pages of the row group, which
+ * are written when the row group is complete (Parquet stores a row group's column chunks one after
+ * another, so every column but the last is held until then, as Parquet's own writer does).
+ *
+ * <p>Pages are data pages v1 with the encodings Spark's writer uses: PLAIN values, RLE definition
+ * levels (BIT_PACKED, i.e. none, when the column is required) and no repetition levels (flat rows).
+ * A binary value of an {@link UnsafeRow} is copied once, straight from the row into the page.
+ */
+final class ColumnChunkBuffer {
+
+  /** The Spark types written here, by their Parquet physical type. */
+  enum Kind { INT32, INT64, FLOAT, DOUBLE, STRING, BINARY }
+
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class,
+      ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+      ByteOrder.LITTLE_ENDIAN);
+  private static final int INITIAL_PAGE_BYTES = 64 * 1024;
+
+  /** A finished page: {@code compressedLength} bytes at the start of {@code bytes}. */
+  private record FinishedPage(byte[] bytes, int compressedLength, int uncompressedLength, int rows,
+      Statistics<?> statistics) {}
+
+  private final ColumnDescriptor descriptor;
+  private final Kind kind;
+  private final int ordinal;
+  private final boolean statisticsEnabled;
+  private final int pageBytes;
+  private final int pageRowLimit;
+  private final PageCodec codec;
+  private final ByteArrayPool pool;
+  /** Definition levels of the open page; null for a required column. */
+  private final RunLengthBitPackingHybridValuesWriter definitionLevels;
+  private final List<FinishedPage> pages = new ArrayList<>();
+
+  private byte[] values;
+  private int length;
+  private int pageRows;
+  private Statistics<?> pageStatistics;
+  private long finishedBytes;
+  private long chunkRows;
+
+  ColumnChunkBuffer(ColumnDescriptor descriptor, Kind kind, int ordinal, boolean statisticsEnabled,
+      int pageBytes, int pageRowLimit, PageCodec codec, ByteArrayPool pool) {
+    this.descriptor = descriptor;
+    this.kind = kind;
+    this.ordinal = ordinal;
+    this.statisticsEnabled = statisticsEnabled;
+    this.pageBytes = pageBytes;
+    this.pageRowLimit = pageRowLimit;
+    this.codec = codec;
+    this.pool = pool;
+    this.definitionLevels = descriptor.getMaxDefinitionLevel() == 0 ? null
+        : new RunLengthBitPackingHybridValuesWriter(1, 1024, pageBytes,
+            HeapByteBufferAllocator.getInstance());
+    this.values = pool.take(INITIAL_PAGE_BYTES);
+    this.pageStatistics = newStatistics();
+  }
+
+  /** The kind a Spark type is written as, or null when this writer does not write it. */
+  static Kind kindOf(DataType type) {
+    if (type == DataTypes.IntegerType) {
+      return Kind.INT32;
+    } else if (type == DataTypes.LongType) {
+      return Kind.INT64;
+    } else if (type == DataTypes.FloatType) {
+      return Kind.FLOAT;
+    } else if (type == DataTypes.DoubleType) {
+      return Kind.DOUBLE;
+    } else if (type == DataTypes.StringType) {
+      return Kind.STRING;
+    } else if (type == DataTypes.BinaryType) {
+      return Kind.BINARY;
+    }
+    return null;
+  }
+
+  /** Appends this column's value of {@code row}; finishes the page when it is full. */
+  void add(InternalRow row) throws IOException {
+    if (row.isNullAt(ordinal)) {
+      if (definitionLevels == null) {
+        throw new IllegalArgumentException("null in required column " + descriptor.getPrimitiveType()
+            .getName());
+      }
+      definitionLevels.writeInteger(0);
+      if (statisticsEnabled) {
+        pageStatistics.incrementNumNulls();
+      }
+    } else {
+      if (definitionLevels != null) {
+        definitionLevels.writeInteger(1);
+      }
+      appendValue(row);
+    }
+    pageRows++;
+    if (length >= pageBytes || pageRows >= pageRowLimit) {
+      finishPage();
+    }
+  }
+
+  private void appendValue(InternalRow row) {
+    switch (kind) {
+      case INT32 -> {
+        int v = row.getInt(ordinal);
+        ensure(4);
+        INT.set(values, length, v);
+        length += 4;
+        if (statisticsEnabled) {
+          pageStatistics.updateStats(v);
+        }
+      }
+      case FLOAT -> {
+        float v = row.getFloat(ordinal);
+        ensure(4);
+        INT.set(values, length, Float.floatToRawIntBits(v));
+        length += 4;
+        if (statisticsEnabled) {
+          pageStatistics.updateStats(v);
+        }
+      }
+      case INT64 -> {
+        long v = row.getLong(ordinal);
+        ensure(8);
+        LONG.set(values, length, v);
+        length += 8;
+        if (statisticsEnabled) {
+          pageStatistics.updateStats(v);
+        }
+      }
+      case DOUBLE -> {
+        double v = row.getDouble(ordinal);
+        ensure(8);
+        LONG.set(values, length, Double.doubleToRawLongBits(v));
+        length += 8;
+        if (statisticsEnabled) {
+          pageStatistics.updateStats(v);
+        }
+      }
+      case STRING -> {
+        UTF8String s = row.getUTF8String(ordinal);
+        int n = s.numBytes();
+        ensure(4 + n);
+        s.writeToMemory(values, Platform.BYTE_ARRAY_OFFSET + length + 4);
+        appended(n);
+      }
+      case BINARY -> {
+        int n;
+        if (row instanceof UnsafeRow unsafe) {
+          // UnsafeRow's variable-length field: offset (from the row's start) and size in one long.
+          long offsetAndSize = unsafe.getLong(ordinal);
+          n = (int) offsetAndSize;
+          ensure(4 + n);
+          Platform.copyMemory(unsafe.getBaseObject(), unsafe.getBaseOffset() + (offsetAndSize >>> 32),
+              values, Platform.BYTE_ARRAY_OFFSET + length + 4, n);
+        } else {
+          byte[] b = row.getBinary(ordinal);
+          n = b.length;
+          ensure(4 + n);
+          System.arraycopy(b, 0, values, length + 4, n);
+        }
+        appended(n);
+      }
+      default -> throw new IllegalStateException(kind.name());
+    }
+  }
+
+  /** Completes a PLAIN byte-array value whose {@code n} bytes are already after its length slot. */
+  private void appended(int n) {
+    INT.set(values, length, n);
+    if (statisticsEnabled) {
+      pageStatistics.updateStats(Binary.fromReusedByteArray(values, length + 4, n));
+    }
+    length += 4 + n;
+  }
+
+  private void ensure(int more) {
+    if (length + more > values.length) {
+      values = Arrays.copyOf(values, Math.max(length + more, 2 * values.length));
+    }
+  }
+
+  /** Bytes this column holds for the row group: finished pages plus the open page. */
+  long bufferedBytes() {
+    return finishedBytes + length;
+  }
+
+  /** Encodes and compresses the open page (if it has rows) and starts a new one. */
+  void finishPage() throws IOException {
+    if (pageRows == 0) {
+      return;
+    }
+    byte[] page;
+    int pageLength;
+    if (definitionLevels == null) {
+      page = values;
+      pageLength = length;
+    } else {
+      byte[] levels = definitionLevels.getBytes().toByteArray();
+      pageLength = levels.length + length;
+      page = new byte[pageLength];
+      System.arraycopy(levels, 0, page, 0, levels.length);
+      System.arraycopy(values, 0, page, levels.length, length);
+      definitionLevels.reset();
+    }
+    PageCodec.Page compressed = codec.compress(page, pageLength);
+    if (compressed.bytes() == values) {
+      values = pool.take(values.length); // the page kept the value buffer: take another
+    }
+    pages.add(new FinishedPage(compressed.bytes(), compressed.length(), pageLength, pageRows,
+        pageStatistics));
+    finishedBytes += compressed.length();
+    chunkRows += pageRows;
+    length = 0;
+    pageRows = 0;
+    pageStatistics = newStatistics();
+  }
+
+  /** Writes this column's chunk of the row group (after finishing its open page) and clears it. */
+  void writeChunk(ParquetFileWriter file) throws IOException {
+    finishPage();
+    file.startColumn(descriptor, chunkRows, codec.name());
+    Encoding levels = definitionLevels == null ? Encoding.BIT_PACKED : Encoding.RLE;
+    for (FinishedPage p : pages) {
+      file.writeDataPage(p.rows(), p.uncompressedLength(),
+          BytesInput.from(p.bytes(), 0, p.compressedLength()), p.statistics(), p.rows(),
+          Encoding.BIT_PACKED, levels, Encoding.PLAIN);
+      pool.give(p.bytes());
+    }
+    file.endColumn();
+    pages.clear();
+    finishedBytes = 0;
+    chunkRows = 0;
+  }
+
+  private Statistics<?> newStatistics() {
+    // Without statistics a page passes empty ones: the chunk then has none and no column index
+    // (ParquetFileWriter treats empty page statistics that way), as with Parquet's own writer.
+    return statisticsEnabled ? Statistics.createStats(descriptor.getPrimitiveType())
+        : Statistics.getBuilderForReading(descriptor.getPrimitiveType()).build();
+  }
+}
