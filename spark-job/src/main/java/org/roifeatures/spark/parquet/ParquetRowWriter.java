@@ -5,13 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
@@ -58,7 +56,7 @@ final class ParquetRowWriter extends OutputWriter {
     this.rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
     ByteArrayPool pool = new ByteArrayPool();
     this.codec = new PageCodec(ParquetOutputFormat.getCompression(conf), conf, pageBytes, pool);
-    this.file = new ParquetFileWriter(HadoopOutputFile.fromPath(new Path(path), conf), parquetSchema,
+    this.file = new ParquetFileWriter(new PartFile(path, conf), parquetSchema,
         ParquetFileWriter.Mode.CREATE, rowGroupBytes,
         conf.getInt(ParquetOutputFormat.MAX_PADDING_BYTES, ParquetWriter.MAX_PADDING_SIZE_DEFAULT),
         conf.getInt(ParquetOutputFormat.COLUMN_INDEX_TRUNCATE_LENGTH,

@@ -211,6 +211,27 @@ class FeatureParquetFormatTest extends SparkTestBase {
     assertEquals(0, e.count());
   }
 
+  /** Local part files come without Hadoop's .crc sidecars unless asked for; Spark's have them. */
+  @Test
+  void localPartFilesWithoutCrcSidecarsUnlessAsked() throws Exception {
+    List<Row> rows = rows(20);
+    String plain = dir.resolve("no_crc").toString();
+    String withCrc = dir.resolve("with_crc").toString();
+    frame(rows).write().format(FeatureParquetFormat.class.getName()).save(plain);
+    frame(rows).write().format(FeatureParquetFormat.class.getName())
+        .option(PartFile.LOCAL_CHECKSUMS, "true").save(withCrc);
+    assertEquals(List.of(), crcSidecars(plain));
+    assertEquals(parts(withCrc).size(), crcSidecars(withCrc).size());
+    assertEquals(rows.size(), spark.read().parquet(plain).count());
+    assertEquals(rows.size(), spark.read().parquet(withCrc).count());
+  }
+
+  private static List<Path> crcSidecars(String output) throws Exception {
+    try (Stream<Path> files = Files.list(Path.of(output))) {
+      return files.filter(p -> p.toString().endsWith(".parquet.crc")).toList();
+    }
+  }
+
   @Test
   void otherSchemasAndSettingsGoToSparksWriter() {
     StructType schema = new StructType().add("id", DataTypes.LongType, false)
