@@ -28,8 +28,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>The file is what Spark's writer makes of the same rows: the schema converted by Spark's own
  * converter (with the session's settings), the same encodings, statistics as configured
  * ({@code parquet.column.statistics.enabled[#column]}), page checksums, column and offset indexes,
- * page and row-group sizes from {@code parquet.page.size}, {@code parquet.page.row.count.limit} and
- * {@code parquet.block.size}, and Spark's schema and version in the footer. It does not
+ * page and row-group sizes from {@code parquet.page.size}, {@code parquet.page.row.count.limit},
+ * {@code parquet.block.size} and {@code parquet.block.row.count.limit}, and Spark's schema and
+ * version in the footer. It does not
  * dictionary-encode (every value is PLAIN).
  */
 final class ParquetRowWriter extends OutputWriter {
@@ -43,6 +44,7 @@ final class ParquetRowWriter extends OutputWriter {
   private final ColumnChunkBuffer[] columns;
   private final PageCodec codec;
   private final long rowGroupBytes;
+  private final long rowGroupRowLimit;
   private final Map<String, String> footer = new LinkedHashMap<>();
   private long rowGroupRows;
 
@@ -54,6 +56,8 @@ final class ParquetRowWriter extends OutputWriter {
     int pageRowLimit = conf.getInt(ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT,
         ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
     this.rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
+    this.rowGroupRowLimit = conf.getInt(ParquetOutputFormat.BLOCK_ROW_COUNT_LIMIT,
+        ParquetProperties.DEFAULT_ROW_GROUP_ROW_COUNT_LIMIT);
     ByteArrayPool pool = new ByteArrayPool();
     this.codec = new PageCodec(ParquetOutputFormat.getCompression(conf), conf, pageBytes, pool);
     this.file = new ParquetFileWriter(new PartFile(path, conf), parquetSchema,
@@ -119,7 +123,7 @@ final class ParquetRowWriter extends OutputWriter {
       for (ColumnChunkBuffer c : columns) {
         buffered += c.bufferedBytes();
       }
-      if (buffered >= rowGroupBytes) {
+      if (buffered >= rowGroupBytes || rowGroupRows >= rowGroupRowLimit) {
         writeRowGroup();
       }
     } catch (IOException e) {

@@ -190,6 +190,19 @@ class FeatureParquetFormatTest extends SparkTestBase {
   }
 
   @Test
+  void rowGroupRowLimit() throws Exception {
+    List<Row> rows = rows(100);
+    String out = dir.resolve("row_limit").toString();
+    spark.createDataFrame(rows, SCHEMA).coalesce(1).write()
+        .format(FeatureParquetFormat.class.getName())
+        .option("parquet.block.row.count.limit", 30).save(out);
+    try (ParquetFileReader reader = open(parts(out).get(0))) {
+      assertEquals(List.of(30L, 30L, 30L, 10L), reader.getFooter().getBlocks().stream()
+          .map(BlockMetaData::getRowCount).toList());
+    }
+  }
+
+  @Test
   void partitionedOutputAndEmptyPartitions() {
     List<Row> rows = rows(120);
     String out = dir.resolve("partitioned").toString();
