@@ -328,7 +328,8 @@ public final class RoiFeaturesJob {
       VectorFormat vectorFormat) {
     String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw",
         "none");
-    // Both write the same Parquet files (see FeatureParquetFormat); ours copies each vector once.
+    // Both write Parquet that Spark reads back the same (see FeatureParquetFormat); ours copies
+    // each vector once.
     String format = cfg.getChoice(JobOptions.WRITER, "roi-features", "spark").equals("spark")
         ? "parquet" : FeatureParquetFormat.class.getName();
     DataFrameWriter<Row> w = features.write().format(format).mode(mode)

@@ -128,36 +128,28 @@ final class ColumnChunkBuffer {
     switch (kind) {
       case INT32 -> {
         int v = row.getInt(ordinal);
-        ensure(4);
-        INT.set(values, length, v);
-        length += 4;
+        putInt(v);
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case FLOAT -> {
         float v = row.getFloat(ordinal);
-        ensure(4);
-        INT.set(values, length, Float.floatToRawIntBits(v));
-        length += 4;
+        putInt(Float.floatToRawIntBits(v));
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case INT64 -> {
         long v = row.getLong(ordinal);
-        ensure(8);
-        LONG.set(values, length, v);
-        length += 8;
+        putLong(v);
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case DOUBLE -> {
         double v = row.getDouble(ordinal);
-        ensure(8);
-        LONG.set(values, length, Double.doubleToRawLongBits(v));
-        length += 8;
+        putLong(Double.doubleToRawLongBits(v));
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
@@ -188,6 +180,18 @@ final class ColumnChunkBuffer {
       }
       default -> throw new IllegalStateException(kind.name());
     }
+  }
+
+  private void putInt(int bits) {
+    ensure(4);
+    INT.set(values, length, bits);
+    length += 4;
+  }
+
+  private void putLong(long bits) {
+    ensure(8);
+    LONG.set(values, length, bits);
+    length += 8;
   }
 
   /** Completes a PLAIN byte-array value whose {@code n} bytes are already after its length slot. */

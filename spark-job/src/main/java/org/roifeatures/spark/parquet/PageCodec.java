@@ -41,8 +41,8 @@ final class PageCodec implements AutoCloseable {
   }
 
   /**
-   * The compressed form of {@code src[0, length)}. True when the page took {@code src} itself
-   * (uncompressed): the caller must then not reuse it.
+   * The compressed form of {@code src[0, length)}. Uncompressed, the page is {@code src} itself, which
+   * the caller must then not reuse; otherwise a fresh or pooled array.
    */
   Page compress(byte[] src, int length) throws IOException {
     switch (name) {
@@ -57,11 +57,6 @@ final class PageCodec implements AutoCloseable {
         return new Page(out, out.length);
       }
     }
-  }
-
-  /** Whether {@link #compress} hands the source array itself to the page. */
-  boolean takesSource() {
-    return name == CompressionCodecName.UNCOMPRESSED;
   }
 
   @Override
