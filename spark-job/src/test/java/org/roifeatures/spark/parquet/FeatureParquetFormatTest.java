@@ -107,6 +107,17 @@ class FeatureParquetFormatTest extends SparkTestBase {
     for (int i = 0; i < want.size(); i++) {
       assertEquals(want.get(i), got.get(i), "row " + i);
     }
+    // Parquet's own record reader (Spark's non-vectorized path) decodes the pages independently of
+    // Spark's vectorized readers.
+    spark.conf().set("spark.sql.parquet.enableVectorizedReader", "false");
+    try {
+      List<Row> viaParquetMr = spark.read().parquet(ours).orderBy("roi_id").collectAsList();
+      for (int i = 0; i < want.size(); i++) {
+        assertEquals(want.get(i), viaParquetMr.get(i), "row " + i + " (parquet-mr reader)");
+      }
+    } finally {
+      spark.conf().unset("spark.sql.parquet.enableVectorizedReader");
+    }
     assertEquals(extensions(sparks), extensions(ours), "file extensions");
     assertFooter(ours, rows, footerKeys(sparks));
   }

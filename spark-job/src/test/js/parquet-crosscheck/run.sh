@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Cross-check of the job's Parquet writer with a reader outside the JVM: runs the job on SAMPLE_DIR
+# (a generate-sample directory) once with its own writer and once with Spark's, per codec, partitioned
+# by level, and compares both outputs row by row with hyparquet (npm). Usage: run.sh SAMPLE_DIR WORK_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../../.." && pwd)
+sample=$1
+work=$2
+mkdir -p "$work"
+# The packages pinned in package-lock.json: with npm when there is one, else straight from the npm
+# registry (Debian's nodejs comes without npm), checked against the lock file's sha512 integrity.
+if [ ! -d "$here/node_modules/hyparquet" ]; then
+  if command -v npm >/dev/null; then
+    (cd "$here" && npm ci --no-audit --no-fund --silent)
+  else
+    /usr/bin/python3 - "$here" <<'PY'
+import base64, hashlib, io, json, sys, tarfile, urllib.request
+here = sys.argv[1]
+lock = json.load(open(f"{here}/package-lock.json"))
+for key, p in lock["packages"].items():
+    if not key.startswith("node_modules/"):
+        continue
+    name = key[len("node_modules/"):]
+    url = f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{p['version']}.tgz"
+    data = urllib.request.urlopen(url, timeout=60).read()
+    algo, digest = p["integrity"].split("-", 1)
+    if base64.b64encode(hashlib.new(algo, data).digest()).decode() != digest:
+        sys.exit(f"{url}: integrity mismatch")
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        for m in t.getmembers():
+            if m.name.startswith("package/") and (m.isfile() or m.isdir()):
+                m.name = f"node_modules/{name}/" + m.name[len("package/"):]
+                t.extract(m, here)
+    print(f"fetched {name} {p['version']}")
+PY
+  fi
+fi
+for codec in snappy none zstd; do
+  for writer in roi-features spark; do
+    "$root/bin/roi-features" run --master 'local[2]' --maps.path "$sample/maps_parquet" \
+      --proposals.path "$sample/proposals_parquet" --op multiscale_roi_align \
+      --output.partition.by level --output.compression "$codec" --output.writer "$writer" \
+      --output.mode overwrite --output.path "$work/${writer}_$codec" >"$work/${writer}_$codec.log" 2>&1 \
+      || { echo "job failed, see $work/${writer}_$codec.log"; exit 1; }
+  done
+  echo -n "== parquet cross-check ($codec): "
+  node "$here/compare.mjs" "$work/roi-features_$codec" "$work/spark_$codec"
+done
