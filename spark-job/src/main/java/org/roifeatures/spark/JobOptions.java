@@ -73,7 +73,7 @@ public final class JobOptions {
       new Option(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)"),
       new Option(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16"),
       new Option(COMPRESSION, "snappy", "Parquet codec: snappy | zstd | gzip | lz4 | lz4_raw | none"),
-      new Option(WRITER, "roi-features", "Parquet writer of the features output: roi-features (pages encoded in place, one copy per vector) | spark (Spark's own writer, dictionary-encoded strings)"),
+      new Option(WRITER, "roi-features", "Parquet writer of the features output: roi-features (pages encoded in place, one copy per vector) | spark (Spark's own writer)"),
       new Option(PARTITION_BY, "", "optional output partition column: level | label (empty: none)"),
       new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
       new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),

@@ -8,10 +8,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridEncoder;
 import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridValuesWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.io.api.Binary;
@@ -28,8 +31,10 @@ import org.apache.spark.unsafe.types.UTF8String;
  * are written when the row group is complete (Parquet stores a row group's column chunks one after
  * another, so every column but the last is held until then, as Parquet's own writer does).
  *
- * <p>Pages are data pages v1 with the encodings Spark's writer uses: PLAIN values, RLE definition
- * levels (BIT_PACKED, i.e. none, when the column is required) and no repetition levels (flat rows).
+ * <p>Pages are data pages v1 with the encodings Spark's writer uses: PLAIN values (strings: dictionary
+ * ids, PLAIN_DICTIONARY, while the chunk's dictionary stays under its page limit and pays off), RLE
+ * definition levels (BIT_PACKED, i.e. none, when the column is required) and no repetition levels
+ * (flat rows).
  * A binary value of an {@link UnsafeRow} is copied once, straight from the row into the page.
  */
 final class ColumnChunkBuffer {
@@ -45,7 +50,7 @@ final class ColumnChunkBuffer {
 
   /** A finished page: {@code compressedLength} bytes at the start of {@code bytes}. */
   private record FinishedPage(byte[] bytes, int compressedLength, int uncompressedLength, int rows,
-      Statistics<?> statistics) {}
+      Statistics<?> statistics, Encoding values) {}
 
   private final ColumnDescriptor descriptor;
   private final Kind kind;
@@ -58,6 +63,16 @@ final class ColumnChunkBuffer {
   /** Definition levels of the open page; null for a required column. */
   private final RunLengthBitPackingHybridValuesWriter definitionLevels;
   private final List<FinishedPage> pages = new ArrayList<>();
+  /** The chunk's dictionary (string columns with dictionary encoding enabled), else null. */
+  private final StringDictionary dictionary;
+  private final int dictionaryPageLimit;
+  /** Whether this chunk's values still go to the dictionary (false after the fallback to PLAIN). */
+  private boolean dictionaryOn;
+  /** Whether a finished page of this chunk is dictionary encoded (the dictionary page is then due). */
+  private boolean dictionaryUsed;
+  /** Dictionary ids of the open page's non-null values. */
+  private int[] pageIds;
+  private int pageIdCount;
 
   private byte[] values;
   private int length;
@@ -66,8 +81,14 @@ final class ColumnChunkBuffer {
   private long finishedBytes;
   private long chunkRows;
 
+  /**
+   * {@code dictionaryPageLimit}: the dictionary page size above which a string chunk falls back to
+   * PLAIN, or 0 for no dictionary (as {@code parquet.dictionary.page.size} and
+   * {@code parquet.enable.dictionary[#column]} in Parquet's writer).
+   */
   ColumnChunkBuffer(ColumnDescriptor descriptor, Kind kind, int ordinal, boolean statisticsEnabled,
-      int pageBytes, int pageRowLimit, PageCodec codec, ByteArrayPool pool) {
+      int dictionaryPageLimit, int pageBytes, int pageRowLimit, PageCodec codec,
+      ByteArrayPool pool) {
     this.descriptor = descriptor;
     this.kind = kind;
     this.ordinal = ordinal;
@@ -81,6 +102,10 @@ final class ColumnChunkBuffer {
             HeapByteBufferAllocator.getInstance());
     this.values = pool.take(INITIAL_PAGE_BYTES);
     this.pageStatistics = newStatistics();
+    this.dictionaryPageLimit = dictionaryPageLimit;
+    this.dictionary = kind == Kind.STRING && dictionaryPageLimit > 0 ? new StringDictionary() : null;
+    this.dictionaryOn = dictionary != null;
+    this.pageIds = dictionary != null ? new int[256] : null;
   }
 
   /** The kind a Spark type is written as, or null when this writer does not write it. */
@@ -160,6 +185,9 @@ final class ColumnChunkBuffer {
         ensure(4 + n);
         s.writeToMemory(values, Platform.BYTE_ARRAY_OFFSET + length + 4);
         appended(n);
+        if (dictionaryOn) {
+          addToDictionary(s);
+        }
       }
       case BINARY -> {
         int n;
@@ -180,6 +208,43 @@ final class ColumnChunkBuffer {
       }
       default -> throw new IllegalStateException(kind.name());
     }
+  }
+
+  private void addToDictionary(UTF8String s) {
+    if (pageIdCount == pageIds.length) {
+      pageIds = Arrays.copyOf(pageIds, 2 * pageIds.length);
+    }
+    pageIds[pageIdCount++] = dictionary.idOf(s);
+    if (dictionary.bytes() > dictionaryPageLimit) {
+      dictionaryOn = false; // too many distinct values: the rest of the chunk is PLAIN
+    }
+  }
+
+  /**
+   * The open page's values as dictionary ids (bit width, then RLE/bit-packed ids), or null when
+   * they stay PLAIN: the dictionary is off, or (on the chunk's first page) would not be smaller.
+   */
+  private byte[] dictionaryEncodedValues() throws IOException {
+    if (!dictionaryOn) {
+      return null;
+    }
+    int width = BytesUtils.getWidthFromMaxInt(Math.max(0, dictionary.size() - 1));
+    byte[] encoded;
+    try (RunLengthBitPackingHybridEncoder ids = new RunLengthBitPackingHybridEncoder(width, 64,
+        pageBytes, HeapByteBufferAllocator.getInstance())) {
+      for (int i = 0; i < pageIdCount; i++) {
+        ids.writeInt(pageIds[i]);
+      }
+      byte[] rle = ids.toBytes().toByteArray();
+      encoded = new byte[1 + rle.length];
+      encoded[0] = (byte) width;
+      System.arraycopy(rle, 0, encoded, 1, rle.length);
+    }
+    if (!dictionaryUsed && dictionary.bytes() + encoded.length >= length) {
+      dictionaryOn = false; // as Parquet's writer: keep the dictionary only when it pays
+      return null;
+    }
+    return encoded;
   }
 
   private void putInt(int bits) {
@@ -219,17 +284,20 @@ final class ColumnChunkBuffer {
     if (pageRows == 0) {
       return;
     }
+    byte[] dictionaryIds = dictionaryEncodedValues();
+    byte[] data = dictionaryIds != null ? dictionaryIds : values;
+    int dataLength = dictionaryIds != null ? dictionaryIds.length : length;
     byte[] page;
     int pageLength;
     if (definitionLevels == null) {
-      page = values;
-      pageLength = length;
+      page = data;
+      pageLength = dataLength;
     } else {
       byte[] levels = definitionLevels.getBytes().toByteArray();
-      pageLength = levels.length + length;
+      pageLength = levels.length + dataLength;
       page = new byte[pageLength];
       System.arraycopy(levels, 0, page, 0, levels.length);
-      System.arraycopy(values, 0, page, levels.length, length);
+      System.arraycopy(data, 0, page, levels.length, dataLength);
       definitionLevels.reset();
     }
     PageCodec.Page compressed = codec.compress(page, pageLength);
@@ -237,11 +305,13 @@ final class ColumnChunkBuffer {
       values = pool.take(values.length); // the page kept the value buffer: take another
     }
     pages.add(new FinishedPage(compressed.bytes(), compressed.length(), pageLength, pageRows,
-        pageStatistics));
+        pageStatistics, dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
+    dictionaryUsed |= dictionaryIds != null;
     finishedBytes += compressed.length();
     chunkRows += pageRows;
     length = 0;
     pageRows = 0;
+    pageIdCount = 0;
     pageStatistics = newStatistics();
   }
 
@@ -249,17 +319,28 @@ final class ColumnChunkBuffer {
   void writeChunk(ParquetFileWriter file) throws IOException {
     finishPage();
     file.startColumn(descriptor, chunkRows, codec.name());
+    if (dictionaryUsed) {
+      PageCodec.Page d = codec.compress(Arrays.copyOf(dictionary.page(), dictionary.bytes()),
+          dictionary.bytes());
+      file.writeDictionaryPage(new DictionaryPage(BytesInput.from(d.bytes(), 0, d.length()),
+          dictionary.bytes(), dictionary.size(), Encoding.PLAIN_DICTIONARY));
+    }
     Encoding levels = definitionLevels == null ? Encoding.BIT_PACKED : Encoding.RLE;
     for (FinishedPage p : pages) {
       file.writeDataPage(p.rows(), p.uncompressedLength(),
           BytesInput.from(p.bytes(), 0, p.compressedLength()), p.statistics(), p.rows(),
-          Encoding.BIT_PACKED, levels, Encoding.PLAIN);
+          Encoding.BIT_PACKED, levels, p.values());
       pool.give(p.bytes());
     }
     file.endColumn();
     pages.clear();
     finishedBytes = 0;
     chunkRows = 0;
+    if (dictionary != null) {
+      dictionary.clear();
+      dictionaryOn = true;
+      dictionaryUsed = false;
+    }
   }
 
   private Statistics<?> newStatistics() {

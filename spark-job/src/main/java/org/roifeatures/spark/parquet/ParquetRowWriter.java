@@ -30,8 +30,9 @@ import org.apache.spark.sql.types.StructType;
  * ({@code parquet.column.statistics.enabled[#column]}), page checksums, column and offset indexes,
  * page and row-group sizes from {@code parquet.page.size}, {@code parquet.page.row.count.limit},
  * {@code parquet.block.size} and {@code parquet.block.row.count.limit}, and Spark's schema and
- * version in the footer. It does not
- * dictionary-encode (every value is PLAIN).
+ * version in the footer. String columns are dictionary encoded as by Parquet's writer
+ * ({@code parquet.enable.dictionary[#column]}, {@code parquet.dictionary.page.size}); other columns are
+ * PLAIN (Parquet's writer would try a dictionary on them too, and keep it only when it pays).
  */
 final class ParquetRowWriter extends OutputWriter {
 
@@ -72,9 +73,13 @@ final class ParquetRowWriter extends OutputWriter {
     StructField[] fields = schema.fields();
     this.columns = new ColumnChunkBuffer[fields.length];
     for (int i = 0; i < fields.length; i++) {
+      String name = fields[i].name();
+      boolean dictionary = conf.getBoolean(ParquetOutputFormat.ENABLE_DICTIONARY + "#" + name,
+          ParquetOutputFormat.getEnableDictionary(conf));
       columns[i] = new ColumnChunkBuffer(descriptors.get(i),
           ColumnChunkBuffer.kindOf(fields[i].dataType()), i,
-          ParquetOutputFormat.getStatisticsEnabled(conf, fields[i].name()), pageBytes, pageRowLimit,
+          ParquetOutputFormat.getStatisticsEnabled(conf, name),
+          dictionary ? ParquetOutputFormat.getDictionaryPageSize(conf) : 0, pageBytes, pageRowLimit,
           codec, pool);
     }
     footer.put(SPARK_VERSION_KEY, sparkVersion);

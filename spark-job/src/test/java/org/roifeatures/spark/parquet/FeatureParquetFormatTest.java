@@ -143,6 +143,38 @@ class FeatureParquetFormatTest extends SparkTestBase {
     }
   }
 
+  /**
+   * A string chunk whose dictionary outgrows {@code parquet.dictionary.page.size} goes on in PLAIN
+   * after its dictionary-encoded pages, and reads back whole.
+   */
+  @Test
+  void dictionaryFallsBackToPlainMidChunk() throws Exception {
+    // 40 distinct strings of 12 PLAIN bytes, each on 10 consecutive rows; pages of 50 rows. A
+    // 200-byte dictionary holds the first 16: pages 1-3 use it, the rest of the chunk is PLAIN.
+    StructType schema = new StructType().add("id", DataTypes.LongType, false)
+        .add("s", DataTypes.StringType, false);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      rows.add(RowFactory.create((long) i, String.format("value_%02d", i / 10)));
+    }
+    String ours = dir.resolve("dictionary_fallback").toString();
+    spark.createDataFrame(rows, schema).coalesce(1).write()
+        .format(FeatureParquetFormat.class.getName())
+        .option("parquet.page.row.count.limit", 50).option("parquet.dictionary.page.size", 200)
+        .save(ours);
+    assertEquals(rows, spark.read().parquet(ours).orderBy("id").collectAsList());
+    try (ParquetFileReader reader = open(parts(ours).get(0))) {
+      List<ColumnChunkMetaData> columns = reader.getFooter().getBlocks().get(0).getColumns();
+      assertFalse(columns.get(0).hasDictionaryPage(), "unique longs stay PLAIN");
+      var encodings = columns.get(1).getEncodingStats();
+      assertTrue(columns.get(1).hasDictionaryPage());
+      assertTrue(encodings.hasDictionaryEncodedPages() && encodings.hasNonDictionaryEncodedPages(),
+          "dictionary pages, then PLAIN pages");
+      assertEquals(3, encodings.getNumDataPagesEncodedAs(org.apache.parquet.column.Encoding
+          .PLAIN_DICTIONARY));
+    }
+  }
+
   /** Footer of every part: Spark's keys, several row groups and pages, statistics as configured. */
   private static void assertFooter(String output, List<Row> rows,
       java.util.Map<String, String> sparkKeys) throws Exception {
@@ -160,6 +192,8 @@ class FeatureParquetFormatTest extends SparkTestBase {
     long nullScores = 0;
     long scorePages = 0;
     long scoreChunks = 0;
+    int stringChunks = 0;
+    int dictionaryChunks = 0;
     long rowCount = 0;
     for (String part : parts(output)) {
         try (ParquetFileReader reader = open(part)) {
@@ -171,7 +205,14 @@ class FeatureParquetFormatTest extends SparkTestBase {
             for (ColumnChunkMetaData column : block.getColumns()) {
               String name = column.getPath().toDotString();
               assertEquals(block.getRowCount(), column.getValueCount(), name);
-              assertFalse(column.hasDictionaryPage(), name);
+              // Strings repeat (an image id per 40 rows, four levels): dictionary encoded, as by
+              // Spark's writer, where that pays (not in a row group of a few rows); others PLAIN.
+              if (name.equals("image_id") || name.equals("level")) {
+                stringChunks++;
+                dictionaryChunks += column.hasDictionaryPage() ? 1 : 0;
+              } else {
+                assertFalse(column.hasDictionaryPage(), name + " dictionary");
+              }
               Statistics<?> stats = column.getStatistics();
               var offsets = reader.readOffsetIndex(column);
               assertNotNull(offsets, name + ": offset index");
@@ -195,6 +236,8 @@ class FeatureParquetFormatTest extends SparkTestBase {
     }
     assertEquals(rows.size(), rowCount);
     assertTrue(scorePages > scoreChunks, "several pages per column chunk");
+    assertTrue(dictionaryChunks > stringChunks / 2, dictionaryChunks + " of " + stringChunks
+        + " string chunks with a dictionary");
     assertEquals(minX1, fileMin);
     assertEquals(maxX1, fileMax);
     assertEquals(rows.stream().filter(r -> r.isNullAt(3)).count(), nullScores);
