@@ -152,8 +152,17 @@ final class ParquetRowWriter extends OutputWriter {
         writeRowGroup();
       }
       file.end(footer);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException("closing " + path, e);
+    } catch (IOException | RuntimeException e) {
+      // A failed task's writer is closed too (Spark then deletes the attempt's files): release the
+      // stream without flushing a half-written file.
+      file.abort();
+      try {
+        file.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e instanceof IOException io ? new java.io.UncheckedIOException("closing " + path, io)
+          : (RuntimeException) e;
     } finally {
       codec.close();
     }

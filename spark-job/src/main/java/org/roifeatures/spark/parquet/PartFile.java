@@ -14,8 +14,9 @@ import org.apache.parquet.io.PositionOutputStream;
  * does, except that on a local file system ({@code file://}) it is written without Hadoop's
  * {@code .crc} sidecar file: Hadoop's local checksumming splits every write into 512-byte chunks,
  * each checksummed and written on its own, which cost a quarter of this writer's time. Parquet's page
- * checksums (CRC32 of every page, {@code parquet.page.write-checksum.enabled}) still guard the data;
- * readers verify them, and without a {@code .crc} file Hadoop's local reader simply does not check.
+ * checksums (CRC32 of every page, {@code parquet.page.write-checksum.enabled}) are still written, for
+ * readers that check them ({@code parquet.page.verify-checksum.enabled}); without a {@code .crc} file
+ * Hadoop's local reader simply does not check.
  * Set {@value #LOCAL_CHECKSUMS} to true to keep the sidecar. Other file systems are used as they are.
  */
 final class PartFile implements OutputFile {
