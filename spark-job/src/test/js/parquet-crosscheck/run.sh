@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-check of the job's Parquet writer with a reader outside the JVM: runs the job on SAMPLE_DIR
-# (a generate-sample directory) once with its own writer and once with Spark's, per codec, partitioned
-# by level, and compares both outputs row by row with hyparquet (npm). Usage: run.sh SAMPLE_DIR WORK_DIR
+# (a generate-sample directory) once with its own writer and once with Spark's, per vector format and
+# codec, partitioned by level, and compares both outputs row by row with hyparquet (npm). Usage: run.sh SAMPLE_DIR WORK_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../../.." && pwd)
@@ -36,14 +36,18 @@ for key, p in lock["packages"].items():
 PY
   fi
 fi
-for codec in snappy none zstd; do
+# vector format / codec: binary vectors with three codecs, array<float> vectors with snappy
+for run in binary/snappy binary/none binary/zstd array/snappy; do
+  format=${run%/*}
+  codec=${run#*/}
   for writer in roi-features spark; do
+    out="$work/${writer}_${format}_$codec"
     "$root/bin/roi-features" run --master 'local[2]' --maps.path "$sample/maps_parquet" \
       --proposals.path "$sample/proposals_parquet" --op multiscale_roi_align \
-      --output.partition.by level --output.compression "$codec" --output.writer "$writer" \
-      --output.mode overwrite --output.path "$work/${writer}_$codec" >"$work/${writer}_$codec.log" 2>&1 \
-      || { echo "job failed, see $work/${writer}_$codec.log"; exit 1; }
+      --output.partition.by level --output.vector.format "$format" --output.compression "$codec" \
+      --output.writer "$writer" --output.mode overwrite --output.path "$out" >"$out.log" 2>&1 \
+      || { echo "job failed, see $out.log"; exit 1; }
   done
-  echo -n "== parquet cross-check ($codec): "
-  node "$here/compare.mjs" "$work/roi-features_$codec" "$work/spark_$codec"
+  echo -n "== parquet cross-check ($format, $codec): "
+  node "$here/compare.mjs" "$work/roi-features_${format}_$codec" "$work/spark_${format}_$codec"
 done

@@ -19,7 +19,10 @@ import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridValuesWrite
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.Platform;
@@ -39,8 +42,11 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 final class ColumnChunkBuffer {
 
-  /** The Spark types written here, by their Parquet physical type. */
-  enum Kind { INT32, INT64, FLOAT, DOUBLE, STRING, BINARY }
+  /**
+   * The Spark types written here, by their Parquet physical type; FLOAT_LIST is
+   * {@code array<float>} without null elements, in Parquet's standard three-level LIST layout.
+   */
+  enum Kind { INT32, INT64, FLOAT, DOUBLE, STRING, BINARY, FLOAT_LIST }
 
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class,
       ByteOrder.LITTLE_ENDIAN);
@@ -50,7 +56,7 @@ final class ColumnChunkBuffer {
 
   /** A finished page: {@code compressedLength} bytes at the start of {@code bytes}. */
   private record FinishedPage(byte[] bytes, int compressedLength, int uncompressedLength, int rows,
-      Statistics<?> statistics, Encoding values) {}
+      int valueCount, Statistics<?> statistics, Encoding values) {}
 
   private final ColumnDescriptor descriptor;
   private final Kind kind;
@@ -60,8 +66,11 @@ final class ColumnChunkBuffer {
   private final int pageRowLimit;
   private final PageCodec codec;
   private final ByteArrayPool pool;
-  /** Definition levels of the open page; null for a required column. */
+  /** Definition levels of the open page; null for a required column and for lists. */
   private final RunLengthBitPackingHybridValuesWriter definitionLevels;
+  /** Repetition and definition levels of the open page of a list column, else null. */
+  private final LevelRuns listRepetition;
+  private final LevelRuns listDefinition;
   private final List<FinishedPage> pages = new ArrayList<>();
   /** The chunk's dictionary (string columns with dictionary encoding enabled), else null. */
   private final StringDictionary dictionary;
@@ -77,9 +86,12 @@ final class ColumnChunkBuffer {
   private byte[] values;
   private int length;
   private int pageRows;
+  /** Level entries of the open page: one per row, or per element (empty and null lists: one). */
+  private int pageValues;
   private Statistics<?> pageStatistics;
   private long finishedBytes;
   private long chunkRows;
+  private long chunkValues;
 
   /**
    * {@code dictionaryPageLimit}: the dictionary page size above which a string chunk falls back to
@@ -97,9 +109,15 @@ final class ColumnChunkBuffer {
     this.pageRowLimit = pageRowLimit;
     this.codec = codec;
     this.pool = pool;
-    this.definitionLevels = descriptor.getMaxDefinitionLevel() == 0 ? null
+    boolean list = kind == Kind.FLOAT_LIST;
+    if (list && (descriptor.getMaxRepetitionLevel() != 1 || descriptor.getPath().length != 3)) {
+      throw new IllegalStateException("not a three-level list: " + descriptor);
+    }
+    this.definitionLevels = list || descriptor.getMaxDefinitionLevel() == 0 ? null
         : new RunLengthBitPackingHybridValuesWriter(1, 1024, pageBytes,
             HeapByteBufferAllocator.getInstance());
+    this.listRepetition = list ? new LevelRuns() : null;
+    this.listDefinition = list ? new LevelRuns() : null;
     this.values = pool.take(INITIAL_PAGE_BYTES);
     this.pageStatistics = newStatistics();
     this.dictionaryPageLimit = dictionaryPageLimit;
@@ -122,13 +140,18 @@ final class ColumnChunkBuffer {
       return Kind.STRING;
     } else if (type == DataTypes.BinaryType) {
       return Kind.BINARY;
+    } else if (type instanceof ArrayType a && a.elementType() == DataTypes.FloatType
+        && !a.containsNull()) {
+      return Kind.FLOAT_LIST;
     }
     return null;
   }
 
   /** Appends this column's value of {@code row}; finishes the page when it is full. */
   void add(InternalRow row) throws IOException {
-    if (row.isNullAt(ordinal)) {
+    if (listRepetition != null) {
+      addList(row);
+    } else if (row.isNullAt(ordinal)) {
       if (definitionLevels == null) {
         throw new IllegalArgumentException("null in required column " + descriptor.getPrimitiveType()
             .getName());
@@ -143,9 +166,67 @@ final class ColumnChunkBuffer {
       }
       appendValue(row);
     }
+    if (listRepetition == null) {
+      pageValues++;
+    }
     pageRows++;
     if (length >= pageBytes || pageRows >= pageRowLimit) {
       finishPage();
+    }
+  }
+
+  /**
+   * One row of a list column: repetition level 0 then 1 per further element; definition level the
+   * maximum per element, one less for an empty list, 0 for a null one (an optional list). The
+   * floats are copied in one piece, straight from an {@link UnsafeArrayData}.
+   */
+  private void addList(InternalRow row) {
+    int maxDefinition = descriptor.getMaxDefinitionLevel();
+    listRepetition.add(0, 1);
+    if (row.isNullAt(ordinal)) {
+      if (maxDefinition < 2) {
+        throw new IllegalArgumentException("null in required column " + descriptor.getPath()[0]);
+      }
+      listDefinition.add(0, 1);
+      nullInStatistics();
+      pageValues++;
+      return;
+    }
+    ArrayData array = row.getArray(ordinal);
+    int n = array.numElements();
+    if (n == 0) {
+      listDefinition.add(maxDefinition - 1, 1);
+      nullInStatistics();
+      pageValues++;
+      return;
+    }
+    if (n > 1) {
+      listRepetition.add(1, n - 1);
+    }
+    listDefinition.add(maxDefinition, n);
+    ensure(4 * n);
+    if (array instanceof UnsafeArrayData unsafe) {
+      Platform.copyMemory(unsafe.getBaseObject(), unsafe.getBaseOffset()
+          + UnsafeArrayData.calculateHeaderPortionInBytes(n), values,
+          Platform.BYTE_ARRAY_OFFSET + length, 4L * n);
+    } else {
+      for (int i = 0; i < n; i++) {
+        INT.set(values, length + 4 * i, Float.floatToRawIntBits(array.getFloat(i)));
+      }
+    }
+    if (statisticsEnabled) {
+      for (int i = 0; i < n; i++) {
+        pageStatistics.updateStats(Float.intBitsToFloat((int) INT.get(values, length + 4 * i)));
+      }
+    }
+    length += 4 * n;
+    pageValues += n;
+  }
+
+  /** An empty or null list counts as a null of the element column, as in Parquet's writer. */
+  private void nullInStatistics() {
+    if (statisticsEnabled) {
+      pageStatistics.incrementNumNulls();
     }
   }
 
@@ -289,7 +370,15 @@ final class ColumnChunkBuffer {
     int dataLength = dictionaryIds != null ? dictionaryIds.length : length;
     byte[] page;
     int pageLength;
-    if (definitionLevels == null) {
+    if (listRepetition != null) {
+      byte[] repetition = listRepetition.encode();
+      byte[] definition = listDefinition.encode();
+      pageLength = repetition.length + definition.length + dataLength;
+      page = new byte[pageLength];
+      System.arraycopy(repetition, 0, page, 0, repetition.length);
+      System.arraycopy(definition, 0, page, repetition.length, definition.length);
+      System.arraycopy(data, 0, page, repetition.length + definition.length, dataLength);
+    } else if (definitionLevels == null) {
       page = data;
       pageLength = dataLength;
     } else {
@@ -305,12 +394,14 @@ final class ColumnChunkBuffer {
       values = pool.take(values.length); // the page kept the value buffer: take another
     }
     pages.add(new FinishedPage(compressed.bytes(), compressed.length(), pageLength, pageRows,
-        pageStatistics, dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
+        pageValues, pageStatistics, dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
     dictionaryUsed |= dictionaryIds != null;
     finishedBytes += compressed.length();
     chunkRows += pageRows;
+    chunkValues += pageValues;
     length = 0;
     pageRows = 0;
+    pageValues = 0;
     pageIdCount = 0;
     pageStatistics = newStatistics();
   }
@@ -318,24 +409,27 @@ final class ColumnChunkBuffer {
   /** Writes this column's chunk of the row group (after finishing its open page) and clears it. */
   void writeChunk(ParquetFileWriter file) throws IOException {
     finishPage();
-    file.startColumn(descriptor, chunkRows, codec.name());
+    file.startColumn(descriptor, chunkValues, codec.name());
     if (dictionaryUsed) {
       PageCodec.Page d = codec.compress(Arrays.copyOf(dictionary.page(), dictionary.bytes()),
           dictionary.bytes());
       file.writeDictionaryPage(new DictionaryPage(BytesInput.from(d.bytes(), 0, d.length()),
           dictionary.bytes(), dictionary.size(), Encoding.PLAIN_DICTIONARY));
     }
-    Encoding levels = definitionLevels == null ? Encoding.BIT_PACKED : Encoding.RLE;
+    boolean list = listRepetition != null;
+    Encoding repetition = list ? Encoding.RLE : Encoding.BIT_PACKED;
+    Encoding definition = list || definitionLevels != null ? Encoding.RLE : Encoding.BIT_PACKED;
     for (FinishedPage p : pages) {
-      file.writeDataPage(p.rows(), p.uncompressedLength(),
+      file.writeDataPage(p.valueCount(), p.uncompressedLength(),
           BytesInput.from(p.bytes(), 0, p.compressedLength()), p.statistics(), p.rows(),
-          Encoding.BIT_PACKED, levels, p.values());
+          repetition, definition, p.values());
       pool.give(p.bytes());
     }
     file.endColumn();
     pages.clear();
     finishedBytes = 0;
     chunkRows = 0;
+    chunkValues = 0;
     if (dictionary != null) {
       dictionary.clear();
       dictionaryOn = true;

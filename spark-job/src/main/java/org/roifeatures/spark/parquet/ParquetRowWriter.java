@@ -18,9 +18,10 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Writes one Parquet part file of flat rows (int, long, float, double, string, binary columns) with
- * Parquet's file writer, encoding the pages itself: each value is copied once into its page, a full
- * page is compressed once into a recycled array, and a complete row group goes to the file. Spark's
+ * Writes one Parquet part file of flat rows (int, long, float, double, string, binary and
+ * {@code array<float>} columns) with Parquet's file writer, encoding the pages itself: each value is
+ * copied once into its page, a full page is compressed once into a recycled array, and a complete row
+ * group goes to the file. Spark's
  * own writer copies a 50 KB vector about six times on its way to the file (out of the row, into
  * Parquet's page buffers, into and out of the codec's direct buffers, into the row-group buffer) and
  * allocates most of those buffers afresh.
@@ -97,8 +98,10 @@ final class ParquetRowWriter extends OutputWriter {
       return false;
     }
     for (StructField f : schema.fields()) {
-      if (ColumnChunkBuffer.kindOf(f.dataType()) == null) {
-        return false;
+      ColumnChunkBuffer.Kind kind = ColumnChunkBuffer.kindOf(f.dataType());
+      if (kind == null || kind == ColumnChunkBuffer.Kind.FLOAT_LIST
+          && conf.getBoolean("spark.sql.parquet.writeLegacyFormat", false)) {
+        return false; // lists only in the standard three-level layout, not the legacy two-level one
       }
     }
     if (conf.get("parquet.crypto.factory.class") != null

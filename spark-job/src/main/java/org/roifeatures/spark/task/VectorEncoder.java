@@ -21,13 +21,10 @@ public final class VectorEncoder {
     switch (format) {
       case BINARY:
         return bytes(values, from, length);
-      case ARRAY: {
-        Float[] boxed = new Float[length];
-        for (int i = 0; i < length; i++) {
-          boxed[i] = values[from + i];
-        }
-        return boxed;
-      }
+      case ARRAY:
+        // A primitive array: Spark's row serializer copies it into its array format in one piece
+        // (boxed Floats cost one object and one unboxing per element).
+        return java.util.Arrays.copyOfRange(values, from, from + length);
       case VECTOR: {
         double[] d = new double[length];
         for (int i = 0; i < length; i++) {
