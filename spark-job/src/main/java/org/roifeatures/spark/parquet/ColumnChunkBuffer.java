@@ -1,9 +1,6 @@
 package org.roifeatures.spark.parquet;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,13 +16,10 @@ import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridValuesWrite
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -36,9 +30,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  *
  * <p>Pages are data pages v1 with the encodings Spark's writer uses: PLAIN values (strings: dictionary
  * ids, PLAIN_DICTIONARY, while the chunk's dictionary stays under its page limit and pays off), RLE
- * definition levels (BIT_PACKED, i.e. none, when the column is required) and no repetition levels
- * (flat rows).
- * A binary value of an {@link UnsafeRow} is copied once, straight from the row into the page.
+ * definition levels (BIT_PACKED, i.e. none, when the column is required) and RLE repetition levels
+ * for lists only. Values are copied once, straight from Spark's row into the page
+ * ({@link PlainValues}).
  */
 final class ColumnChunkBuffer {
 
@@ -48,10 +42,6 @@ final class ColumnChunkBuffer {
    */
   enum Kind { INT32, INT64, FLOAT, DOUBLE, STRING, BINARY, FLOAT_LIST }
 
-  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class,
-      ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
-      ByteOrder.LITTLE_ENDIAN);
   private static final int INITIAL_PAGE_BYTES = 64 * 1024;
 
   /** A finished page: {@code compressedLength} bytes at the start of {@code bytes}. */
@@ -83,8 +73,7 @@ final class ColumnChunkBuffer {
   private int[] pageIds;
   private int pageIdCount;
 
-  private byte[] values;
-  private int length;
+  private final PlainValues values;
   private int pageRows;
   /** Level entries of the open page: one per row, or per element (empty and null lists: one). */
   private int pageValues;
@@ -118,7 +107,7 @@ final class ColumnChunkBuffer {
             HeapByteBufferAllocator.getInstance());
     this.listRepetition = list ? new LevelRuns() : null;
     this.listDefinition = list ? new LevelRuns() : null;
-    this.values = pool.take(INITIAL_PAGE_BYTES);
+    this.values = new PlainValues(pool.take(INITIAL_PAGE_BYTES));
     this.pageStatistics = newStatistics();
     this.dictionaryPageLimit = dictionaryPageLimit;
     this.dictionary = kind == Kind.STRING && dictionaryPageLimit > 0 ? new StringDictionary() : null;
@@ -170,7 +159,7 @@ final class ColumnChunkBuffer {
       pageValues++;
     }
     pageRows++;
-    if (length >= pageBytes || pageRows >= pageRowLimit) {
+    if (values.length() >= pageBytes || pageRows >= pageRowLimit) {
       finishPage();
     }
   }
@@ -178,7 +167,7 @@ final class ColumnChunkBuffer {
   /**
    * One row of a list column: repetition level 0 then 1 per further element; definition level the
    * maximum per element, one less for an empty list, 0 for a null one (an optional list). The
-   * floats are copied in one piece, straight from an {@link UnsafeArrayData}.
+   * floats are copied in one piece ({@link PlainValues#putFloats}).
    */
   private void addList(InternalRow row) {
     int maxDefinition = descriptor.getMaxDefinitionLevel();
@@ -204,22 +193,12 @@ final class ColumnChunkBuffer {
       listRepetition.add(1, n - 1);
     }
     listDefinition.add(maxDefinition, n);
-    ensure(4 * n);
-    if (array instanceof UnsafeArrayData unsafe) {
-      Platform.copyMemory(unsafe.getBaseObject(), unsafe.getBaseOffset()
-          + UnsafeArrayData.calculateHeaderPortionInBytes(n), values,
-          Platform.BYTE_ARRAY_OFFSET + length, 4L * n);
-    } else {
-      for (int i = 0; i < n; i++) {
-        INT.set(values, length + 4 * i, Float.floatToRawIntBits(array.getFloat(i)));
-      }
-    }
+    int start = values.putFloats(array, n);
     if (statisticsEnabled) {
       for (int i = 0; i < n; i++) {
-        pageStatistics.updateStats(Float.intBitsToFloat((int) INT.get(values, length + 4 * i)));
+        pageStatistics.updateStats(values.floatAt(start + 4 * i));
       }
     }
-    length += 4 * n;
     pageValues += n;
   }
 
@@ -234,59 +213,40 @@ final class ColumnChunkBuffer {
     switch (kind) {
       case INT32 -> {
         int v = row.getInt(ordinal);
-        putInt(v);
+        values.putInt(v);
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case FLOAT -> {
         float v = row.getFloat(ordinal);
-        putInt(Float.floatToRawIntBits(v));
+        values.putInt(Float.floatToRawIntBits(v));
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case INT64 -> {
         long v = row.getLong(ordinal);
-        putLong(v);
+        values.putLong(v);
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case DOUBLE -> {
         double v = row.getDouble(ordinal);
-        putLong(Double.doubleToRawLongBits(v));
+        values.putLong(Double.doubleToRawLongBits(v));
         if (statisticsEnabled) {
           pageStatistics.updateStats(v);
         }
       }
       case STRING -> {
         UTF8String s = row.getUTF8String(ordinal);
-        int n = s.numBytes();
-        ensure(4 + n);
-        s.writeToMemory(values, Platform.BYTE_ARRAY_OFFSET + length + 4);
-        appended(n);
+        byteArrayInStatistics(values.putString(s));
         if (dictionaryOn) {
           addToDictionary(s);
         }
       }
-      case BINARY -> {
-        int n;
-        if (row instanceof UnsafeRow unsafe) {
-          // UnsafeRow's variable-length field: offset (from the row's start) and size in one long.
-          long offsetAndSize = unsafe.getLong(ordinal);
-          n = (int) offsetAndSize;
-          ensure(4 + n);
-          Platform.copyMemory(unsafe.getBaseObject(), unsafe.getBaseOffset() + (offsetAndSize >>> 32),
-              values, Platform.BYTE_ARRAY_OFFSET + length + 4, n);
-        } else {
-          byte[] b = row.getBinary(ordinal);
-          n = b.length;
-          ensure(4 + n);
-          System.arraycopy(b, 0, values, length + 4, n);
-        }
-        appended(n);
-      }
+      case BINARY -> byteArrayInStatistics(values.putBinary(row, ordinal));
       default -> throw new IllegalStateException(kind.name());
     }
   }
@@ -321,43 +281,24 @@ final class ColumnChunkBuffer {
       encoded[0] = (byte) width;
       System.arraycopy(rle, 0, encoded, 1, rle.length);
     }
-    if (!dictionaryUsed && dictionary.bytes() + encoded.length >= length) {
+    if (!dictionaryUsed && dictionary.bytes() + encoded.length >= values.length()) {
       dictionaryOn = false; // as Parquet's writer: keep the dictionary only when it pays
       return null;
     }
     return encoded;
   }
 
-  private void putInt(int bits) {
-    ensure(4);
-    INT.set(values, length, bits);
-    length += 4;
-  }
-
-  private void putLong(long bits) {
-    ensure(8);
-    LONG.set(values, length, bits);
-    length += 8;
-  }
-
-  /** Completes a PLAIN byte-array value whose {@code n} bytes are already after its length slot. */
-  private void appended(int n) {
-    INT.set(values, length, n);
+  /** Adds the byte array value just appended (its bytes from {@code start}) to the statistics. */
+  private void byteArrayInStatistics(int start) {
     if (statisticsEnabled) {
-      pageStatistics.updateStats(Binary.fromReusedByteArray(values, length + 4, n));
-    }
-    length += 4 + n;
-  }
-
-  private void ensure(int more) {
-    if (length + more > values.length) {
-      values = Arrays.copyOf(values, Math.max(length + more, 2 * values.length));
+      pageStatistics.updateStats(Binary.fromReusedByteArray(values.bytes(), start,
+          values.length() - start));
     }
   }
 
   /** Bytes this column holds for the row group: finished pages plus the open page. */
   long bufferedBytes() {
-    return finishedBytes + length;
+    return finishedBytes + values.length();
   }
 
   /** Encodes and compresses the open page (if it has rows) and starts a new one. */
@@ -366,8 +307,8 @@ final class ColumnChunkBuffer {
       return;
     }
     byte[] dictionaryIds = dictionaryEncodedValues();
-    byte[] data = dictionaryIds != null ? dictionaryIds : values;
-    int dataLength = dictionaryIds != null ? dictionaryIds.length : length;
+    byte[] data = dictionaryIds != null ? dictionaryIds : values.bytes();
+    int dataLength = dictionaryIds != null ? dictionaryIds.length : values.length();
     byte[] page;
     int pageLength;
     if (listRepetition != null) {
@@ -390,8 +331,11 @@ final class ColumnChunkBuffer {
       definitionLevels.reset();
     }
     PageCodec.Page compressed = codec.compress(page, pageLength);
-    if (compressed.bytes() == values) {
-      values = pool.take(values.length); // the page kept the value buffer: take another
+    if (compressed.bytes() == values.bytes()) {
+      // The page kept the value array: the next page starts in another.
+      values.restartIn(pool.take(values.bytes().length));
+    } else {
+      values.clear();
     }
     pages.add(new FinishedPage(compressed.bytes(), compressed.length(), pageLength, pageRows,
         pageValues, pageStatistics, dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
@@ -399,7 +343,6 @@ final class ColumnChunkBuffer {
     finishedBytes += compressed.length();
     chunkRows += pageRows;
     chunkValues += pageValues;
-    length = 0;
     pageRows = 0;
     pageValues = 0;
     pageIdCount = 0;
