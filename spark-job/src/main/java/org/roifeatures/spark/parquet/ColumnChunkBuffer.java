@@ -312,22 +312,14 @@ final class ColumnChunkBuffer {
     byte[] page;
     int pageLength;
     if (listRepetition != null) {
-      byte[] repetition = listRepetition.encode();
-      byte[] definition = listDefinition.encode();
-      pageLength = repetition.length + definition.length + dataLength;
-      page = new byte[pageLength];
-      System.arraycopy(repetition, 0, page, 0, repetition.length);
-      System.arraycopy(definition, 0, page, repetition.length, definition.length);
-      System.arraycopy(data, 0, page, repetition.length + definition.length, dataLength);
+      page = withLevels(data, dataLength, listRepetition.encode(), listDefinition.encode());
+      pageLength = page.length;
     } else if (definitionLevels == null) {
       page = data;
       pageLength = dataLength;
     } else {
-      byte[] levels = definitionLevels.getBytes().toByteArray();
-      pageLength = levels.length + dataLength;
-      page = new byte[pageLength];
-      System.arraycopy(levels, 0, page, 0, levels.length);
-      System.arraycopy(data, 0, page, levels.length, dataLength);
+      page = withLevels(data, dataLength, definitionLevels.getBytes().toByteArray());
+      pageLength = page.length;
       definitionLevels.reset();
     }
     PageCodec.Page compressed = codec.compress(page, pageLength);
@@ -338,7 +330,8 @@ final class ColumnChunkBuffer {
       values.clear();
     }
     pages.add(new FinishedPage(compressed.bytes(), compressed.length(), pageLength, pageRows,
-        pageValues, pageStatistics, dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
+        pageValues, pageStatistics,
+        dictionaryIds != null ? Encoding.PLAIN_DICTIONARY : Encoding.PLAIN));
     dictionaryUsed |= dictionaryIds != null;
     finishedBytes += compressed.length();
     chunkRows += pageRows;
@@ -349,13 +342,30 @@ final class ColumnChunkBuffer {
     pageStatistics = newStatistics();
   }
 
+  /** A v1 data page: the level sections (each already length-prefixed) in order, then the data. */
+  private static byte[] withLevels(byte[] data, int dataLength, byte[]... levels) {
+    int at = 0;
+    for (byte[] section : levels) {
+      at += section.length;
+    }
+    byte[] page = new byte[at + dataLength];
+    at = 0;
+    for (byte[] section : levels) {
+      System.arraycopy(section, 0, page, at, section.length);
+      at += section.length;
+    }
+    System.arraycopy(data, 0, page, at, dataLength);
+    return page;
+  }
+
   /** Writes this column's chunk of the row group (after finishing its open page) and clears it. */
   void writeChunk(ParquetFileWriter file) throws IOException {
     finishPage();
     file.startColumn(descriptor, chunkValues, codec.name());
     if (dictionaryUsed) {
-      PageCodec.Page d = codec.compress(Arrays.copyOf(dictionary.page(), dictionary.bytes()),
-          dictionary.bytes());
+      // Written straight away: the dictionary's own array serves as the source (and, uncompressed,
+      // as the page).
+      PageCodec.Page d = codec.compress(dictionary.page(), dictionary.bytes());
       file.writeDictionaryPage(new DictionaryPage(BytesInput.from(d.bytes(), 0, d.length()),
           dictionary.bytes(), dictionary.size(), Encoding.PLAIN_DICTIONARY));
     }

@@ -1,11 +1,6 @@
 package org.roifeatures.spark.parquet;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.HashMap;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -14,12 +9,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 final class StringDictionary {
 
-  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class,
-      ByteOrder.LITTLE_ENDIAN);
-
   private final HashMap<UTF8String, Integer> ids = new HashMap<>();
-  private byte[] page = new byte[1024];
-  private int length;
+  private final PlainValues page = new PlainValues(new byte[1024]);
 
   /** The id of {@code value}, added when new (the value is copied: rows reuse their buffers). */
   int idOf(UTF8String value) {
@@ -27,13 +18,7 @@ final class StringDictionary {
     if (id != null) {
       return id;
     }
-    int n = value.numBytes();
-    if (length + 4 + n > page.length) {
-      page = Arrays.copyOf(page, Math.max(length + 4 + n, 2 * page.length));
-    }
-    INT.set(page, length, n);
-    value.writeToMemory(page, Platform.BYTE_ARRAY_OFFSET + length + 4);
-    length += 4 + n;
+    page.putString(value);
     int next = ids.size();
     ids.put(value.copy(), next);
     return next;
@@ -45,15 +30,15 @@ final class StringDictionary {
 
   /** The dictionary page: PLAIN values in id order, {@link #bytes()} long. */
   byte[] page() {
-    return page;
+    return page.bytes();
   }
 
   int bytes() {
-    return length;
+    return page.length();
   }
 
   void clear() {
     ids.clear();
-    length = 0;
+    page.clear();
   }
 }
