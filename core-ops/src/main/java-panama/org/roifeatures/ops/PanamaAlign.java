@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * sample's weights are broadcast once for all of them.
  *
  * <p>Each lane performs exactly the scalar kernel's float operations in the same order (products,
- * left-to-right sums, no FMA, then one division; the average separably over each bin's distinct
- * cells, see {@link SamplePlan}), so the results equal {@link DefaultRoiKernels}'s bit for bit.
+ * left-to-right sums, no FMA, then one division, or a multiply by the exact reciprocal of a power-of-two
+ * count; the average over each bin's distinct cells, see {@link SamplePlan}), so the results equal
+ * {@link DefaultRoiKernels}'s bit for bit.
  * Results of one channel block are first written bin-major ({@code [bins × block]}) and then
  * transposed into the (C, PH, PW) output row.
  */
@@ -22,6 +23,7 @@ final class PanamaAlign {
   static final int L = SPECIES.length();
   private static final int UNROLL = PanamaTuning.CHANNEL_UNROLL;
   private static final int BLOCK = UNROLL * L;
+  private static final int WIDE_BLOCK = PanamaTuning.AVERAGE_CHANNEL_UNROLL * L;
 
   private PanamaAlign() {}
 
@@ -36,8 +38,17 @@ final class PanamaAlign {
       PanamaScratch scratch, float[] out, int rowOut) {
     final int channels = map.channels();
     final float[] d = map.data();
-    final float[] block = scratch.block(bins, BLOCK);
+    final boolean cellAverage = mode == PoolingMode.AVG && !RoiKernelsProvider.REFERENCE_SUMMATION;
+    final float[] block = scratch.block(bins, cellAverage ? WIDE_BLOCK : BLOCK);
+    final float reciprocal = SamplePlan.exactReciprocal(count);
     int c = 0;
+    if (cellAverage) {
+      for (; c + WIDE_BLOCK <= channels; c += WIDE_BLOCK) {
+        average8(d, map.offset() + c, plan, bins, block);
+        divideSums(block, bins * WIDE_BLOCK, count, reciprocal);
+        transpose(block, bins, WIDE_BLOCK, out, rowOut + c * bins);
+      }
+    }
     for (; c + BLOCK <= channels; c += BLOCK) {
       int base = map.offset() + c;
       switch (mode) {
@@ -45,7 +56,8 @@ final class PanamaAlign {
           if (RoiKernelsProvider.REFERENCE_SUMMATION) {
             averageSamples4(d, base, plan, bins, count, block);
           } else {
-            average4(d, base, plan, count, block);
+            average4(d, base, plan, bins, block);
+            divideSums(block, bins * BLOCK, count, reciprocal);
           }
         }
         case MAX -> maxInterpolated4(d, base, plan, bins, block);
@@ -61,7 +73,8 @@ final class PanamaAlign {
           if (RoiKernelsProvider.REFERENCE_SUMMATION) {
             averageSamples1(d, base, plan, bins, count, block);
           } else {
-            average1(d, base, plan, count, block);
+            average1(d, base, plan, bins, block);
+            divideSums(block, bins * L, count, reciprocal);
           }
         }
         case MAX -> maxInterpolated1(d, base, plan, bins, block);
@@ -138,77 +151,104 @@ final class PanamaAlign {
         ? Float.NEGATIVE_INFINITY : 0f;
   }
 
-  // The bodies below come in two widths: four channel vectors per pass (the main loop) and one (the
-  // remainder when C is not a multiple of the block). They differ only in the number of accumulators.
-
-  /** Separable mean over the bin's distinct cells, in {@link DefaultRoiKernels#averageBins}' order. */
-  private static void average4(float[] d, int base, SamplePlan plan, float count, float[] block) {
-    final SamplePlan.Axis ys = plan.ys;
-    final SamplePlan.Axis xs = plan.xs;
-    int o = 0;
-    for (int ph = 0; ph < plan.pooledHeight; ph++) {
-      for (int pw = 0; pw < plan.pooledWidth; pw++, o += BLOCK) {
-        int xFrom = xs.cellStart[pw];
-        int xTo = xs.cellStart[pw + 1];
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        if (xFrom < xTo) {
-          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
-            int row = base + ys.cellOffset[r];
-            FloatVector w = FloatVector.broadcast(SPECIES, xs.cellWeight[xFrom]);
-            int p = row + xs.cellOffset[xFrom];
-            FloatVector t0 = w.mul(FloatVector.fromArray(SPECIES, d, p));
-            FloatVector t1 = w.mul(FloatVector.fromArray(SPECIES, d, p + L));
-            FloatVector t2 = w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L));
-            FloatVector t3 = w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L));
-            for (int k = xFrom + 1; k < xTo; k++) {
-              w = FloatVector.broadcast(SPECIES, xs.cellWeight[k]);
-              p = row + xs.cellOffset[k];
-              t0 = t0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
-              t1 = t1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
-              t2 = t2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
-              t3 = t3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
-            }
-            FloatVector wy = FloatVector.broadcast(SPECIES, ys.cellWeight[r]);
-            a0 = a0.add(wy.mul(t0));
-            a1 = a1.add(wy.mul(t1));
-            a2 = a2.add(wy.mul(t2));
-            a3 = a3.add(wy.mul(t3));
-          }
-        }
-        a0.div(count).intoArray(block, o);
-        a1.div(count).intoArray(block, o + L);
-        a2.div(count).intoArray(block, o + 2 * L);
-        a3.div(count).intoArray(block, o + 3 * L);
+  /**
+   * Turns the bin sums of one channel block into means, rounded exactly as the scalar kernel's
+   * division (see {@link SamplePlan#exactReciprocal}; a count of 1 leaves the sums as they are). A
+   * pass of its own over the block, which is still in cache: dividing in the pooling loops made them
+   * too large for JDK 17's C2 to inline the vector calls (boxed vectors, an allocation per bin).
+   */
+  private static void divideSums(float[] block, int length, float count, float reciprocal) {
+    if (reciprocal == 1f) {
+      return;
+    }
+    if (reciprocal != 0f) {
+      for (int i = 0; i < length; i += L) {
+        FloatVector.fromArray(SPECIES, block, i).mul(reciprocal).intoArray(block, i);
+      }
+    } else {
+      for (int i = 0; i < length; i += L) {
+        FloatVector.fromArray(SPECIES, block, i).div(count).intoArray(block, i);
       }
     }
   }
 
-  private static void average1(float[] d, int base, SamplePlan plan, float count, float[] block) {
-    final SamplePlan.Axis ys = plan.ys;
-    final SamplePlan.Axis xs = plan.xs;
-    int o = 0;
-    for (int ph = 0; ph < plan.pooledHeight; ph++) {
-      for (int pw = 0; pw < plan.pooledWidth; pw++, o += L) {
-        int xFrom = xs.cellStart[pw];
-        int xTo = xs.cellStart[pw + 1];
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        if (xFrom < xTo) {
-          for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
-            int row = base + ys.cellOffset[r];
-            FloatVector t0 = FloatVector.broadcast(SPECIES, xs.cellWeight[xFrom])
-                .mul(FloatVector.fromArray(SPECIES, d, row + xs.cellOffset[xFrom]));
-            for (int k = xFrom + 1; k < xTo; k++) {
-              t0 = t0.add(FloatVector.broadcast(SPECIES, xs.cellWeight[k])
-                  .mul(FloatVector.fromArray(SPECIES, d, row + xs.cellOffset[k])));
-            }
-            a0 = a0.add(FloatVector.broadcast(SPECIES, ys.cellWeight[r]).mul(t0));
-          }
-        }
-        a0.div(count).intoArray(block, o);
+  // The average comes in three widths: eight channel vectors per pass (the main loop: one weight
+  // broadcast and one offset load serve eight loads, and the accumulators still fit the registers),
+  // four and one (the remainders when C is not a multiple of the wider block). Each bin is one flat
+  // loop over its cells, in DefaultRoiKernels#cellSum's order; they store sums (see divideSums). The max modes come in two widths
+  // (four and one): they keep a maximum per sample, which needs more registers per channel vector.
+
+  private static void average8(float[] d, int base, SamplePlan plan, int bins, float[] block) {
+    final int[] start = plan.binCellStart;
+    final int[] offsets = plan.binCellOffset;
+    final float[] weights = plan.binCellWeight;
+    for (int bin = 0, o = 0; bin < bins; bin++, o += 8 * L) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector a4 = a0;
+      FloatVector a5 = a0;
+      FloatVector a6 = a0;
+      FloatVector a7 = a0;
+      for (int i = start[bin], e = start[bin + 1]; i < e; i++) {
+        FloatVector w = FloatVector.broadcast(SPECIES, weights[i]);
+        int p = base + offsets[i];
+        a0 = a0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
+        a1 = a1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
+        a2 = a2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
+        a3 = a3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
+        a4 = a4.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 4 * L)));
+        a5 = a5.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 5 * L)));
+        a6 = a6.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 6 * L)));
+        a7 = a7.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 7 * L)));
       }
+      a0.intoArray(block, o);
+      a1.intoArray(block, o + L);
+      a2.intoArray(block, o + 2 * L);
+      a3.intoArray(block, o + 3 * L);
+      a4.intoArray(block, o + 4 * L);
+      a5.intoArray(block, o + 5 * L);
+      a6.intoArray(block, o + 6 * L);
+      a7.intoArray(block, o + 7 * L);
+    }
+  }
+
+  private static void average4(float[] d, int base, SamplePlan plan, int bins, float[] block) {
+    final int[] start = plan.binCellStart;
+    final int[] offsets = plan.binCellOffset;
+    final float[] weights = plan.binCellWeight;
+    for (int bin = 0, o = 0; bin < bins; bin++, o += BLOCK) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int i = start[bin], e = start[bin + 1]; i < e; i++) {
+        FloatVector w = FloatVector.broadcast(SPECIES, weights[i]);
+        int p = base + offsets[i];
+        a0 = a0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
+        a1 = a1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
+        a2 = a2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
+        a3 = a3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
+      }
+      a0.intoArray(block, o);
+      a1.intoArray(block, o + L);
+      a2.intoArray(block, o + 2 * L);
+      a3.intoArray(block, o + 3 * L);
+    }
+  }
+
+  private static void average1(float[] d, int base, SamplePlan plan, int bins, float[] block) {
+    final int[] start = plan.binCellStart;
+    final int[] offsets = plan.binCellOffset;
+    final float[] weights = plan.binCellWeight;
+    for (int bin = 0, o = 0; bin < bins; bin++, o += L) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      for (int i = start[bin], e = start[bin + 1]; i < e; i++) {
+        a0 = a0.add(FloatVector.broadcast(SPECIES, weights[i])
+            .mul(FloatVector.fromArray(SPECIES, d, base + offsets[i])));
+      }
+      a0.intoArray(block, o);
     }
   }
 

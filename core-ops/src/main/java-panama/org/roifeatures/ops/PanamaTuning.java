@@ -14,6 +14,14 @@ final class PanamaTuning {
   static final int CHANNEL_UNROLL = 4;
 
   /**
+   * Channel vectors per pass of the RoI Align average, which keeps one accumulator per channel vector
+   * and nothing else per cell: eight fit the registers of AVX2 and AVX-512 alike and halve the loop,
+   * offset and weight work per load against four (C4 head on AVX-512: 237 → 158 µs of pooling per RoI
+   * with the flat cell loop).
+   */
+  static final int AVERAGE_CHANNEL_UNROLL = 8;
+
+  /**
    * A CHW map is copied to HWC (an HWC map with an aliasing pixel stride to padded HWC) for the call when the call's estimated sample work, in corner reads per
    * channel ({@code boxes × bins × samples per bin × 4}), is at least this many times the map's pixel
    * count; smaller calls run the scalar CHW kernel, for which a copy would cost more than it saves.

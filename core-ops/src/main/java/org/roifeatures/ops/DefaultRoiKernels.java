@@ -80,26 +80,25 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /**
-   * Mean of the interpolated samples of each bin, summed separably over the bin's distinct cells
-   * (see {@link SamplePlan}): per row the x-weighted sum of its cells, then the y-weighted sum of the
-   * rows. Samples off the map were dropped (they add 0). The vector kernels do these operations in
-   * this order per lane.
+   * Mean of the interpolated samples of each bin, summed over the bin's distinct cells with their
+   * summed weights (see {@link SamplePlan}). Samples off the map were dropped (they add 0). The vector
+   * kernels do these operations in this order per lane.
    */
   static void averageBins(FeatureMap map, int c, SamplePlan plan, float count, float[] out,
       int at) {
     final float[] d = map.data();
     final int base = map.offset() + c * map.channelStride();
+    final int bins = plan.pooledHeight * plan.pooledWidth;
     if (RoiKernelsProvider.REFERENCE_SUMMATION) {
-      for (int bin = 0, bins = plan.pooledHeight * plan.pooledWidth; bin < bins; bin++) {
+      for (int bin = 0; bin < bins; bin++) {
         out[at + bin] = sampleSum(d, base, plan, bin) / count;
       }
       return;
     }
-    int bin = 0;
-    for (int ph = 0; ph < plan.pooledHeight; ph++) {
-      for (int pw = 0; pw < plan.pooledWidth; pw++, bin++) {
-        out[at + bin] = separableSum(d, base, plan, ph, pw) / count;
-      }
+    final float reciprocal = SamplePlan.exactReciprocal(count);
+    for (int bin = 0; bin < bins; bin++) {
+      float sum = cellSum(d, base, plan, bin);
+      out[at + bin] = reciprocal != 0f ? sum * reciprocal : sum / count;
     }
   }
 
@@ -121,25 +120,13 @@ final class DefaultRoiKernels implements RoiKernels {
         + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
   }
 
-  /**
-   * {@code Σ_rows Wy[r] · Σ_cols Wx[c] · d[base + r + c]} over bin (ph, pw)'s cells; 0 when either
-   * axis has none.
-   */
-  static float separableSum(float[] d, int base, SamplePlan plan, int ph, int pw) {
-    final SamplePlan.Axis ys = plan.ys;
-    final SamplePlan.Axis xs = plan.xs;
-    int xFrom = xs.cellStart[pw];
-    int xTo = xs.cellStart[pw + 1];
+  /** {@code Σ W[i] · d[base + offset[i]]} over bin {@code bin}'s distinct cells, in plan order; 0 when none. */
+  static float cellSum(float[] d, int base, SamplePlan plan, int bin) {
+    final int[] offsets = plan.binCellOffset;
+    final float[] weights = plan.binCellWeight;
     float acc = 0f;
-    if (xFrom < xTo) {
-      for (int r = ys.cellStart[ph], rEnd = ys.cellStart[ph + 1]; r < rEnd; r++) {
-        int row = base + ys.cellOffset[r];
-        float t = xs.cellWeight[xFrom] * d[row + xs.cellOffset[xFrom]];
-        for (int k = xFrom + 1; k < xTo; k++) {
-          t += xs.cellWeight[k] * d[row + xs.cellOffset[k]];
-        }
-        acc += ys.cellWeight[r] * t;
-      }
+    for (int i = plan.binCellStart[bin], e = plan.binCellStart[bin + 1]; i < e; i++) {
+      acc += weights[i] * d[base + offsets[i]];
     }
     return acc;
   }
@@ -218,7 +205,7 @@ final class DefaultRoiKernels implements RoiKernels {
           // Bin (ph, pw) of output channel co reads input channel (co*PH + ph)*PW + pw.
           int base = map.offset() + (co * bins + bin) * map.channelStride();
           float sum = RoiKernelsProvider.REFERENCE_SUMMATION ? sampleSum(d, base, plan, bin)
-              : separableSum(d, base, plan, bin / pw, bin % pw);
+              : cellSum(d, base, plan, bin);
           out[rowOut + co * bins + bin] = sum / count;
         }
       }

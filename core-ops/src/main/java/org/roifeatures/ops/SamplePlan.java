@@ -15,14 +15,16 @@ import java.util.Arrays;
  * visiting them one by one.
  *
  * <p>The same factoring makes the average separable: a bin's mean is
- * {@code Σ_rows Wy[r] · Σ_cols Wx[c] · v[r][c] / count}, where {@code Wy[r]} sums the y weights of every
- * sample on row r (and a sample off the map in either axis adds nothing to either sum). Neighbouring
- * samples share rows and columns, so a bin reads each of its distinct cells once instead of four
- * corners per sample: 2.0–2.2× fewer reads for FPN heads (7×7, two samples per axis), 1.5× for C4
- * (14×14, adaptive). The per-axis cell lists ({@link Axis#buildCells}) are what the average kernels
- * read; only the max modes, which take a maximum per sample, need the per-sample arrays. The sums run
- * in another order than torchvision's per-sample sums, so averages differ from it by float rounding
- * (≈ 1e-7 relative), not more.
+ * {@code Σ_cells Wy[r]·Wx[c] · v[r][c] / count} over its distinct cells, where {@code Wy[r]} sums the
+ * y weights of every sample on row r and {@code Wx[c]} the x weights of every sample on column c (a
+ * sample off the map in either axis adds nothing to either sum). Neighbouring samples share rows and
+ * columns, so a bin reads each of its distinct cells once instead of four corners per sample: 2.0–2.2×
+ * fewer reads for FPN heads (7×7, two samples per axis), 1.5× for C4 (14×14, adaptive). The per-axis
+ * cell lists ({@link Axis#buildCells}) are multiplied out into one flat list of (offset, weight) per
+ * bin ({@link #binCellStart}), which is what the average kernels read: one multiply-add per cell in a
+ * single loop, the shortest loop the kernels can run. Only the max modes, which take a maximum per
+ * sample, need the per-sample arrays. The sums run in another order than torchvision's per-sample
+ * sums, so averages differ from it by float rounding (≈ 1e-7 relative), not more.
  *
  * <p>Not thread-safe: one instance per thread (per operator call).
  */
@@ -197,6 +199,16 @@ final class SamplePlan {
   int pooledHeight;
   int pooledWidth;
 
+  /**
+   * Start of each bin's distinct cells in {@link #binCellOffset} / {@link #binCellWeight}; bin index
+   * is ph·PW + pw. A bin's cells are its rows' cells in row order, each row's in column order.
+   */
+  int[] binCellStart = new int[64];
+  /** A cell's element offset relative to a channel's first element (row and column, times the pixel stride). */
+  int[] binCellOffset = new int[256];
+  /** The cell's weight in the bin's sum: its row's summed y weight times its column's summed x weight. */
+  float[] binCellWeight = new float[256];
+
   /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
   int[] binStart = new int[64];
   /** True when every one of the bin's gridH·gridW samples lies on the map (none counted as zero). */
@@ -213,8 +225,8 @@ final class SamplePlan {
 
   /**
    * Plans one RoI. Positions are element offsets relative to a channel's first element, already
-   * multiplied by {@code pixelStride}. Always plans the per-axis cells (what the average reads);
-   * the per-sample arrays (what the max modes read) only when {@code perSample}.
+   * multiplied by {@code pixelStride}. Always plans every bin's distinct cells (what the average
+   * reads); the per-sample arrays (what the max modes read) only when {@code perSample}.
    */
   void build(int height, int width, int pixelStride, int pooledHeight, int pooledWidth,
       float startH, float startW, float binH, float binW, int gridH, int gridW, boolean perSample) {
@@ -224,9 +236,61 @@ final class SamplePlan {
     xs.build(pooledWidth, startW, binW, gridW, width);
     ys.buildCells(pooledHeight, height, width * pixelStride);
     xs.buildCells(pooledWidth, width, pixelStride);
+    buildBinCells(pooledHeight, pooledWidth);
     if (perSample) {
       buildSamples(width, pixelStride, pooledHeight, pooledWidth, gridH, gridW);
     }
+  }
+
+  /** Multiplies the per-axis cells out into each bin's flat (offset, weight) list. */
+  private void buildBinCells(int pooledHeight, int pooledWidth) {
+    int bins = pooledHeight * pooledWidth;
+    if (binCellStart.length < bins + 1) {
+      binCellStart = new int[bins + 1];
+    }
+    // Every row cell of a bin row meets every column cell of a bin column exactly once.
+    long total = (long) ys.cellStart[pooledHeight] * xs.cellStart[pooledWidth];
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("RoI covers " + total + " cells in all bins; reduce sampling_ratio");
+    }
+    if (total > binCellOffset.length) {
+      int n = (int) Math.max(total, Math.min(Integer.MAX_VALUE - 8, binCellOffset.length * 2L));
+      binCellOffset = new int[n];
+      binCellWeight = new float[n];
+    }
+    int n = 0;
+    int bin = 0;
+    for (int ph = 0; ph < pooledHeight; ph++) {
+      int rFrom = ys.cellStart[ph];
+      int rTo = ys.cellStart[ph + 1];
+      for (int pw = 0; pw < pooledWidth; pw++, bin++) {
+        binCellStart[bin] = n;
+        int kFrom = xs.cellStart[pw];
+        int kTo = xs.cellStart[pw + 1];
+        for (int r = rFrom; r < rTo; r++) {
+          int row = ys.cellOffset[r];
+          float wy = ys.cellWeight[r];
+          for (int k = kFrom; k < kTo; k++) {
+            binCellOffset[n] = row + xs.cellOffset[k];
+            binCellWeight[n] = wy * xs.cellWeight[k];
+            n++;
+          }
+        }
+      }
+    }
+    binCellStart[bins] = n;
+  }
+
+  /**
+   * {@code 1 / count} when dividing by {@code count} and multiplying by it round identically (count
+   * a power of two: the reciprocal is exact, so both are the same real number rounded once), else 0.
+   * Lets the average kernels replace most divisions (11–18 cycles each) with a multiply without
+   * changing a bit.
+   */
+  static float exactReciprocal(float count) {
+    int bits = Float.floatToRawIntBits(count);
+    boolean powerOfTwo = count >= 1f && count < 0x1p100f && (bits & 0x7F_FFFF) == 0;
+    return powerOfTwo ? 1f / count : 0f;
   }
 
   private void buildSamples(int width, int pixelStride, int pooledHeight, int pooledWidth,

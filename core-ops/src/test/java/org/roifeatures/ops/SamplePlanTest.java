@@ -116,4 +116,57 @@ class SamplePlanTest {
         RoiAlignParams.of(1, 1, 1.0, 1, false));
     assertEquals(0f, out[0], "the sample reads cell (2, 2) alone");
   }
+
+  @Test
+  void binCellsAreEveryRowCellTimesEveryColumnCellOfTheBin() {
+    Random r = new Random(13);
+    SamplePlan plan = new SamplePlan();
+    for (int k = 0; k < 300; k++) {
+      int h = 2 + r.nextInt(30);
+      int w = 2 + r.nextInt(30);
+      float[] box = RoiAlignModesTest.randomBox(r, h, w, 1.0);
+      RoiAlignParams params = RoiAlignParams.of(1 + r.nextInt(7), 1 + r.nextInt(7), 1.0,
+          r.nextInt(5) - 1, r.nextBoolean());
+      DefaultRoiKernels.planAlignRoi(h, w, 3, box, 0, params, plan);
+      int bin = 0;
+      for (int ph = 0; ph < params.pooledHeight(); ph++) {
+        for (int pw = 0; pw < params.pooledWidth(); pw++, bin++) {
+          int i = plan.binCellStart[bin];
+          for (int y = plan.ys.cellStart[ph]; y < plan.ys.cellStart[ph + 1]; y++) {
+            for (int x = plan.xs.cellStart[pw]; x < plan.xs.cellStart[pw + 1]; x++, i++) {
+              assertEquals(plan.ys.cellOffset[y] + plan.xs.cellOffset[x], plan.binCellOffset[i]);
+              assertEquals(plan.ys.cellWeight[y] * plan.xs.cellWeight[x], plan.binCellWeight[i]);
+            }
+          }
+          assertEquals(i, plan.binCellStart[bin + 1], "bin " + bin + " has only its cells");
+        }
+      }
+    }
+  }
+
+  @Test
+  void exactReciprocalOnlyForPowersOfTwoAndThenItRoundsLikeTheDivision() {
+    Random r = new Random(14);
+    for (float count : new float[] {1f, 2f, 4f, 8f, 64f, 1024f, 0x1p40f}) {
+      float reciprocal = SamplePlan.exactReciprocal(count);
+      assertEquals(1f / count, reciprocal, "count " + count);
+      for (int i = 0; i < 20_000; i++) {
+        // Normal, subnormal, huge, signed zero and special sums alike.
+        float sum = switch (i % 5) {
+          case 0 -> Float.intBitsToFloat(r.nextInt());
+          case 1 -> Float.intBitsToFloat(r.nextInt(0x0080_0000)) * (r.nextBoolean() ? 1 : -1);
+          case 2 -> (float) r.nextGaussian();
+          case 3 -> (r.nextBoolean() ? -1 : 1) * Float.MIN_NORMAL * r.nextFloat();
+          default -> new float[] {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY,
+              Float.NEGATIVE_INFINITY, Float.MAX_VALUE, Float.MIN_VALUE}[i % 7];
+        };
+        assertEquals(Float.floatToIntBits(sum / count), Float.floatToIntBits(sum * reciprocal),
+            sum + " / " + count);
+      }
+    }
+    for (float count : new float[] {3f, 6f, 9f, 12f, 1.5f, 0.5f, 0f, Float.NaN,
+        Float.POSITIVE_INFINITY}) {
+      assertEquals(0f, SamplePlan.exactReciprocal(count), "count " + count);
+    }
+  }
 }
