@@ -41,7 +41,9 @@ class PanamaKernelsTest {
         Arguments.of(33, 6, 19, 3, 2, 1.0),
         Arguments.of(64, 12, 12, 5, 5, 0.125),
         Arguments.of(97, 8, 9, 4, 3, 0.5),
-        Arguments.of(256, 25, 34, 7, 7, 0.0625));
+        Arguments.of(256, 25, 34, 7, 7, 0.0625),
+        // 384 = a 256-channel visit of the average's bins, then a 128-channel one (AVX-512).
+        Arguments.of(384, 6, 7, 3, 3, 0.5));
   }
 
   @ParameterizedTest(name = "C={0} {1}x{2} pooled {3}x{4} scale={5}")
