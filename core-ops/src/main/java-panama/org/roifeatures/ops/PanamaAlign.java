@@ -179,8 +179,10 @@ final class PanamaAlign {
   // The average comes in three widths: eight channel vectors per pass (the main loop: one weight
   // broadcast and one offset load serve eight loads, and the accumulators still fit the registers),
   // four and one (the remainders when C is not a multiple of the wider block). Each bin is one flat
-  // loop over its cells, in DefaultRoiKernels#cellSum's order; they store sums (see divideSums). The max modes come in two widths
-  // (four and one): they keep a maximum per sample, which needs more registers per channel vector.
+  // loop over its cells, in DefaultRoiKernels#cellSum's order; they store sums (see divideSums).
+  // The widths repeat one loop body on purpose: C2 keeps vectors in registers only as named locals.
+  // The max modes come in two widths (four and one): they keep a maximum per sample, which needs
+  // more registers per channel vector.
 
   /**
    * {@code passes} consecutive blocks of eight channel vectors, all for one bin before the next: the

@@ -120,7 +120,10 @@ final class DefaultRoiKernels implements RoiKernels {
         + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
   }
 
-  /** {@code Σ W[i] · d[base + offset[i]]} over bin {@code bin}'s distinct cells, in plan order; 0 when none. */
+  /**
+   * {@code Σ W[i] · d[base + offset[i]]} over bin {@code bin}'s distinct cells, in plan order; 0
+   * when it has none.
+   */
   static float cellSum(float[] d, int base, SamplePlan plan, int bin) {
     final int[] offsets = plan.binCellOffset;
     final float[] weights = plan.binCellWeight;

@@ -204,9 +204,9 @@ final class SamplePlan {
    * is ph·PW + pw. A bin's cells are its rows' cells in row order, each row's in column order.
    */
   int[] binCellStart = new int[64];
-  /** A cell's element offset relative to a channel's first element (row and column, times the pixel stride). */
+  /** A cell's element offset from a channel's first element (row and column, times the pixel stride). */
   int[] binCellOffset = new int[256];
-  /** The cell's weight in the bin's sum: its row's summed y weight times its column's summed x weight. */
+  /** The cell's weight in the bin's sum: its row's summed y weight × its column's summed x weight. */
   float[] binCellWeight = new float[256];
 
   /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
@@ -251,7 +251,8 @@ final class SamplePlan {
     // Every row cell of a bin row meets every column cell of a bin column exactly once.
     long total = (long) ys.cellStart[pooledHeight] * xs.cellStart[pooledWidth];
     if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("RoI covers " + total + " cells in all bins; reduce sampling_ratio");
+      throw new IllegalArgumentException(
+          "RoI covers " + total + " cells in all bins; reduce sampling_ratio");
     }
     if (total > binCellOffset.length) {
       int n = (int) Math.max(total, Math.min(Integer.MAX_VALUE - 8, binCellOffset.length * 2L));
