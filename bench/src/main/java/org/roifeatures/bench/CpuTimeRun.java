@@ -55,7 +55,8 @@ public final class CpuTimeRun {
           cpu[i - reps] = mx.getCurrentThreadCpuTime() - t;
         }
       }
-      // A kernel that allocates in its steady state has boxed vectors (a C2 inlining limit): say so.
+      // Printed so that a kernel allocating in its steady state shows: C2 boxes vectors when it
+      // stops inlining a kernel's vector calls (its node limit), which costs up to 2-3x.
       long allocatedPerCall = (allocatedBytes(mx) - allocatedBefore) / reps;
       Arrays.sort(cpu);
       double best = cpu[0] / 1e6;
