@@ -20,6 +20,9 @@ import org.roifeatures.ops.RoiPool;
  */
 public final class CpuTimeRun {
 
+  /** More than the call's own parameter objects: a kernel that allocates per bin or per RoI. */
+  private static final long ALLOCATION_WARNING_BYTES = 4096;
+
   private CpuTimeRun() {}
 
   public static void main(String[] args) throws Exception {
@@ -58,6 +61,10 @@ public final class CpuTimeRun {
       // Printed so that a kernel allocating in its steady state shows: C2 boxes vectors when it
       // stops inlining a kernel's vector calls (its node limit), which costs up to 2-3x.
       long allocatedPerCall = (allocatedBytes(mx) - allocatedBefore) / reps;
+      if (allocatedPerCall > ALLOCATION_WARNING_BYTES) {
+        System.err.printf("WARNING: %s allocates %,d bytes per call in its steady state: vectors are"
+            + " boxed somewhere (see README, Performance - kernels)%n", c, allocatedPerCall);
+      }
       Arrays.sort(cpu);
       double best = cpu[0] / 1e6;
       double median = cpu[reps / 2] / 1e6;
