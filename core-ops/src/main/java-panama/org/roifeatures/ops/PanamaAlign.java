@@ -24,7 +24,6 @@ final class PanamaAlign {
   private static final int UNROLL = PanamaTuning.CHANNEL_UNROLL;
   private static final int BLOCK = UNROLL * L;
   private static final int WIDE_BLOCK = PanamaTuning.AVERAGE_CHANNEL_UNROLL * L;
-  private static final int PASSES = Math.max(1, PanamaTuning.AVERAGE_CHANNELS_PER_VISIT / WIDE_BLOCK);
 
   private PanamaAlign() {}
 
@@ -40,17 +39,14 @@ final class PanamaAlign {
     final int channels = map.channels();
     final float[] d = map.data();
     final boolean cellAverage = mode == PoolingMode.AVG && !RoiKernelsProvider.REFERENCE_SUMMATION;
-    final float[] block = scratch.block(bins, cellAverage ? PASSES * WIDE_BLOCK : BLOCK);
+    final float[] block = scratch.block(bins, cellAverage ? WIDE_BLOCK : BLOCK);
     final float reciprocal = SamplePlan.exactReciprocal(count);
     int c = 0;
     if (cellAverage) {
-      while (c + WIDE_BLOCK <= channels) {
-        int passes = Math.min(PASSES, (channels - c) / WIDE_BLOCK);
-        int width = passes * WIDE_BLOCK;
-        average8(d, map.offset() + c, plan, bins, passes, block);
-        divideSums(block, bins * width, count, reciprocal);
-        transpose(block, bins, width, out, rowOut + c * bins);
-        c += width;
+      for (; c + WIDE_BLOCK <= channels; c += WIDE_BLOCK) {
+        average8(d, map.offset() + c, plan, bins, block);
+        divideSums(block, bins * WIDE_BLOCK, count, reciprocal);
+        transpose(block, bins, WIDE_BLOCK, out, rowOut + c * bins);
       }
     }
     for (; c + BLOCK <= channels; c += BLOCK) {
@@ -184,47 +180,39 @@ final class PanamaAlign {
   // The max modes come in two widths (four and one): they keep a maximum per sample, which needs
   // more registers per channel vector.
 
-  /**
-   * {@code passes} consecutive blocks of eight channel vectors, all for one bin before the next: the
-   * second pass reads the next lines of the pixels the first just read, which the prefetchers have
-   * brought in by then. Block layout {@code [bin][passes × 8L]}.
-   */
-  private static void average8(float[] d, int base, SamplePlan plan, int bins, int passes,
-      float[] block) {
+  private static void average8(float[] d, int base, SamplePlan plan, int bins, float[] block) {
     final int[] start = plan.binCellStart;
     final int[] offsets = plan.binCellOffset;
     final float[] weights = plan.binCellWeight;
-    for (int bin = 0, o = 0; bin < bins; bin++) {
-      for (int pass = 0, at = base; pass < passes; pass++, at += 8 * L, o += 8 * L) {
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        FloatVector a4 = a0;
-        FloatVector a5 = a0;
-        FloatVector a6 = a0;
-        FloatVector a7 = a0;
-        for (int i = start[bin], e = start[bin + 1]; i < e; i++) {
-          FloatVector w = FloatVector.broadcast(SPECIES, weights[i]);
-          int p = at + offsets[i];
-          a0 = a0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
-          a1 = a1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
-          a2 = a2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
-          a3 = a3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
-          a4 = a4.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 4 * L)));
-          a5 = a5.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 5 * L)));
-          a6 = a6.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 6 * L)));
-          a7 = a7.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 7 * L)));
-        }
-        a0.intoArray(block, o);
-        a1.intoArray(block, o + L);
-        a2.intoArray(block, o + 2 * L);
-        a3.intoArray(block, o + 3 * L);
-        a4.intoArray(block, o + 4 * L);
-        a5.intoArray(block, o + 5 * L);
-        a6.intoArray(block, o + 6 * L);
-        a7.intoArray(block, o + 7 * L);
+    for (int bin = 0, o = 0; bin < bins; bin++, o += WIDE_BLOCK) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector a4 = a0;
+      FloatVector a5 = a0;
+      FloatVector a6 = a0;
+      FloatVector a7 = a0;
+      for (int i = start[bin], e = start[bin + 1]; i < e; i++) {
+        FloatVector w = FloatVector.broadcast(SPECIES, weights[i]);
+        int p = base + offsets[i];
+        a0 = a0.add(w.mul(FloatVector.fromArray(SPECIES, d, p)));
+        a1 = a1.add(w.mul(FloatVector.fromArray(SPECIES, d, p + L)));
+        a2 = a2.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 2 * L)));
+        a3 = a3.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 3 * L)));
+        a4 = a4.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 4 * L)));
+        a5 = a5.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 5 * L)));
+        a6 = a6.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 6 * L)));
+        a7 = a7.add(w.mul(FloatVector.fromArray(SPECIES, d, p + 7 * L)));
       }
+      a0.intoArray(block, o);
+      a1.intoArray(block, o + L);
+      a2.intoArray(block, o + 2 * L);
+      a3.intoArray(block, o + 3 * L);
+      a4.intoArray(block, o + 4 * L);
+      a5.intoArray(block, o + 5 * L);
+      a6.intoArray(block, o + 6 * L);
+      a7.intoArray(block, o + 7 * L);
     }
   }
 

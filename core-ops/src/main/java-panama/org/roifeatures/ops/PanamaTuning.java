@@ -17,17 +17,11 @@ final class PanamaTuning {
    * Channel vectors per pass of the RoI Align average, which keeps one accumulator per channel vector
    * and nothing else per cell: eight fit the registers of AVX2 and AVX-512 alike and halve the loop,
    * offset and weight work per load against four (C4 head on AVX-512: 237 → 158 µs of pooling per RoI
-   * with the flat cell loop).
+   * with the flat cell loop). One pass per visit of a bin: a second pass over the next 128 channels
+   * inside the bin loop was 5–6% faster on C4 when it compiled well, but JDK 17's C2 then sometimes
+   * (about one JVM in ten) failed to intrinsify its stores, boxing vectors at ~1.7 GB per C4 call.
    */
   static final int AVERAGE_CHANNEL_UNROLL = 8;
-
-  /**
-   * Channels the RoI Align average pools per visit of a bin (passes of {@link
-   * #AVERAGE_CHANNEL_UNROLL} vectors, one after the other): 1 KiB of each cell's pixel, read while its
-   * lines stream in. 256 against 128: C4 pooling 171 → 148 µs per RoI, the whole call 5–6% faster
-   * (JDK 17 and 25, AVX-512); 512 measured the same as 256.
-   */
-  static final int AVERAGE_CHANNELS_PER_VISIT = 256;
 
   /**
    * A CHW map is copied to HWC (an HWC map with an aliasing pixel stride to padded HWC) for the call when the call's estimated sample work, in corner reads per
