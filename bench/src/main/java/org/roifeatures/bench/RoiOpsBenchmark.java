@@ -75,7 +75,7 @@ public abstract class RoiOpsBenchmark {
           + ", expected (" + workload.channels + ", H, W)");
     }
     map = FeatureMap.chw(feat.data(), s[0], s[1], s[2]).toLayout(layout);
-    // HWC: what a caller pooling many boxes per map does (RoiAlign.prepare: padded for the vector kernels).
+    // HWC: what a caller pooling many boxes per map does (RoiAlign.prepare: channel blocks for the vector kernels).
     if (layout == FeatureMap.Layout.HWC && RoiAlign.preferredLayout() == layout) {
       map = RoiAlign.prepare(map);
     }

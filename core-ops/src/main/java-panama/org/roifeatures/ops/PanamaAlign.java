@@ -30,11 +30,12 @@ final class PanamaAlign {
   /**
    * Pools one RoI whose plan is built with the view's pixel stride.
    *
-   * @param map   channels-last map, C×H×W (not modified)
+   * @param map   channels-last map, C×H×W, whose channel blocks (if any) hold whole passes (see
+   *              {@link ChannelsLast}; not modified)
    * @param count divisor of the average (ignored by the max modes)
    * @param out   receives C·PH·PW floats at {@code rowOut} in (C, PH, PW) order (modified)
    */
-  static void roi(HwcView map, SamplePlan plan, int bins, PoolingMode mode, float count,
+  static void roi(FeatureMap map, SamplePlan plan, int bins, PoolingMode mode, float count,
       PanamaScratch scratch, float[] out, int rowOut) {
     final int channels = map.channels();
     final float[] d = map.data();
@@ -44,13 +45,13 @@ final class PanamaAlign {
     int c = 0;
     if (cellAverage) {
       for (; c + WIDE_BLOCK <= channels; c += WIDE_BLOCK) {
-        average8(d, map.offset() + c, plan, bins, block);
+        average8(d, map.channelBase(c), plan, bins, block);
         divideSums(block, bins * WIDE_BLOCK, count, reciprocal);
         transpose(block, bins, WIDE_BLOCK, out, rowOut + c * bins);
       }
     }
     for (; c + BLOCK <= channels; c += BLOCK) {
-      int base = map.offset() + c;
+      int base = map.channelBase(c);
       switch (mode) {
         case AVG -> {
           if (RoiKernelsProvider.REFERENCE_SUMMATION) {
@@ -67,7 +68,7 @@ final class PanamaAlign {
       transpose(block, bins, BLOCK, out, rowOut + c * bins);
     }
     for (; c + L <= channels; c += L) {
-      int base = map.offset() + c;
+      int base = map.channelBase(c);
       switch (mode) {
         case AVG -> {
           if (RoiKernelsProvider.REFERENCE_SUMMATION) {
@@ -83,13 +84,12 @@ final class PanamaAlign {
       }
       transpose(block, bins, L, out, rowOut + c * bins);
     }
-    // Channel tail (C mod L, never in padded views): the scalar kernel's own per-channel loops.
+    // Channel tail (C mod L): the scalar kernel's own per-channel loops.
     for (; c < channels; c++) {
-      FeatureMap m = map.map();
       switch (mode) {
-        case AVG -> DefaultRoiKernels.averageBins(m, c, plan, count, out, rowOut + c * bins);
-        case MAX -> DefaultRoiKernels.maxInterpolatedBins(m, c, plan, bins, out, rowOut + c * bins);
-        case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(m, c, plan, bins, out, rowOut + c * bins);
+        case AVG -> DefaultRoiKernels.averageBins(map, c, plan, count, out, rowOut + c * bins);
+        case MAX -> DefaultRoiKernels.maxInterpolatedBins(map, c, plan, bins, out, rowOut + c * bins);
+        case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(map, c, plan, bins, out, rowOut + c * bins);
         default -> throw new AssertionError(mode);
       }
     }

@@ -25,32 +25,32 @@ final class PanamaPool {
   /**
    * Pools one RoI whose bin edges (clamped cell ranges, exclusive ends) are in the scratch arrays.
    *
-   * @param map channels-last map, C×H×W (not modified)
+   * @param map channels-last map, C×H×W, whose channel blocks (if any) hold whole passes (not modified)
    * @param out receives C·PH·PW floats at {@code rowOut} in (C, PH, PW) order (modified)
    */
-  static void roi(HwcView map, int ph, int pw, PanamaScratch scratch, float[] out, int rowOut) {
+  static void roi(FeatureMap map, int ph, int pw, PanamaScratch scratch, float[] out, int rowOut) {
     final int channels = map.channels();
     final int bins = ph * pw;
     listCells(map, ph, pw, scratch);
     final float[] block = scratch.block(bins, BLOCK);
     int c = 0;
     for (; c + BLOCK <= channels; c += BLOCK) {
-      max4(map.data(), map.offset() + c, bins, scratch, block);
+      max4(map.data(), map.channelBase(c), bins, scratch, block);
       PanamaAlign.transpose(block, bins, BLOCK, out, rowOut + c * bins);
     }
     for (; c + L <= channels; c += L) {
-      max1(map.data(), map.offset() + c, bins, scratch, block);
+      max1(map.data(), map.channelBase(c), bins, scratch, block);
       PanamaAlign.transpose(block, bins, L, out, rowOut + c * bins);
     }
-    // Channel tail (C mod L, never in padded views): the scalar kernel's loop.
+    // Channel tail (C mod L): the scalar kernel's loop.
     for (; c < channels; c++) {
-      DefaultRoiKernels.maxPoolBins(map.map(), c, scratch.hStart, scratch.hEnd, scratch.wStart,
+      DefaultRoiKernels.maxPoolBins(map, c, scratch.hStart, scratch.hEnd, scratch.wStart,
           scratch.wEnd, out, rowOut + c * bins);
     }
   }
 
   /** Fills {@code cellStart}/{@code cellPos} with every bin's cells, row by row as the scalar loop. */
-  private static void listCells(HwcView map, int ph, int pw, PanamaScratch s) {
+  private static void listCells(FeatureMap map, int ph, int pw, PanamaScratch s) {
     final int px = map.pixelStride();
     final int width = map.width();
     long cells = 0;

@@ -33,6 +33,12 @@ final class PanamaRoiKernels implements RoiKernels {
     return "panama-" + PanamaAlign.SPECIES.vectorBitSize();
   }
 
+  /** Channels-last in blocks of one average pass (see {@link ChannelsLast}). */
+  @Override
+  public FeatureMap prepare(FeatureMap map, float[] reuse) {
+    return map.toChannelBlocks(PanamaTuning.MAP_CHANNEL_BLOCK, reuse);
+  }
+
   @Override
   public void roiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
       RoiAlignParams params, float[] out, int outOffset) {
@@ -40,12 +46,12 @@ final class PanamaRoiKernels implements RoiKernels {
     long samples = params.samplingRatio() > 0
         ? (long) params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
     boolean copyPays = copyPays(map, numBoxes * bins * samples);
-    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
+    PanamaScratch scratch = PanamaScratch.get();
+    FeatureMap hwc = map.channels() < PanamaAlign.L ? null : ChannelsLast.of(map, scratch, copyPays);
+    if (hwc == null) {
       SCALAR.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
     }
-    PanamaScratch scratch = PanamaScratch.get();
-    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
     final int rowLength = map.channels() * bins;
     final SamplePlan plan = scratch.plan;
     for (int b = 0; b < numBoxes; b++) {
@@ -55,7 +61,7 @@ final class PanamaRoiKernels implements RoiKernels {
   }
 
   /** Plans the box at {@code boxes[bo..bo+3]} exactly as the scalar kernels do; returns the divisor. */
-  private static float planRoi(HwcView map, float[] boxes, int bo, RoiAlignParams params,
+  private static float planRoi(FeatureMap map, float[] boxes, int bo, RoiAlignParams params,
       SamplePlan plan) {
     return DefaultRoiKernels.planAlignRoi(map.height(), map.width(), map.pixelStride(), boxes, bo,
         params, plan);
@@ -67,12 +73,12 @@ final class PanamaRoiKernels implements RoiKernels {
     final int ph = params.pooledHeight();
     final int pw = params.pooledWidth();
     boolean copyPays = copyPays(map, (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS);
-    if (map.channels() < PanamaAlign.L || (map.layout() == FeatureMap.Layout.CHW && !copyPays)) {
+    PanamaScratch scratch = PanamaScratch.get();
+    FeatureMap hwc = map.channels() < PanamaAlign.L ? null : ChannelsLast.of(map, scratch, copyPays);
+    if (hwc == null) {
       SCALAR.roiPool(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
     }
-    PanamaScratch scratch = PanamaScratch.get();
-    HwcView hwc = ChannelsLast.of(map, scratch, copyPays);
     scratch.ensureEdges(ph, pw);
     final int rowLength = map.channels() * ph * pw;
     for (int b = 0; b < numBoxes; b++) {
@@ -84,7 +90,7 @@ final class PanamaRoiKernels implements RoiKernels {
 
   /**
    * True when the call's work (corner reads per channel) repays one copy of the map: below this, CHW
-   * maps go to the scalar kernels and HWC maps are read in place even when padding would help.
+   * maps go to the scalar kernels and HWC maps are read in place even when blocks would help.
    */
   private static boolean copyPays(FeatureMap map, long workPerChannel) {
     return workPerChannel

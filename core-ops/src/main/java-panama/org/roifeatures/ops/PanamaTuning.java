@@ -24,7 +24,8 @@ final class PanamaTuning {
   static final int AVERAGE_CHANNEL_UNROLL = 8;
 
   /**
-   * A CHW map is copied to HWC (an HWC map with an aliasing pixel stride to padded HWC) for the call when the call's estimated sample work, in corner reads per
+   * A CHW map, or a channels-last map not in blocks, is copied into channel blocks for the call
+   * (see {@link ChannelsLast}) when the call's estimated sample work, in corner reads per
    * channel ({@code boxes × bins × samples per bin × 4}), is at least this many times the map's pixel
    * count; smaller calls run the scalar CHW kernel, for which a copy would cost more than it saves.
    * Measured break-even on AVX-512 is about 1 (the copy costs about one pass over the map per channel).
@@ -42,13 +43,10 @@ final class PanamaTuning {
   static final int MAX_RETAINED_COPY = 1 << 22;
 
   /**
-   * Channel counts that are multiples of this (pixel strides of 1 KiB and more) are copied with
-   * padding; see {@link ChannelsLast}. Must be a multiple of the widest vector (16 floats).
+   * Channels per block of the maps the kernels read (see {@link ChannelsLast}): the average's pass
+   * width, which the other passes' widths divide, so that no pass straddles two blocks.
    */
-  static final int PAD_CHANNEL_MULTIPLE = RoiKernelsProvider.PAD_CHANNEL_MULTIPLE;
-
-  /** Floats of padding per pixel in such copies: one cache line. */
-  static final int PIXEL_PAD = RoiKernelsProvider.PIXEL_PAD;
+  static final int MAP_CHANNEL_BLOCK = AVERAGE_CHANNEL_UNROLL * PanamaAlign.L;
 
   /**
    * Transpose result blocks into the output row in registers instead of scalar copies: {@link

@@ -16,6 +16,12 @@ final class DefaultRoiKernels implements RoiKernels {
     return "scalar";
   }
 
+  /** CHW: the scalar kernels read one channel plane at a time, which CHW keeps compact in cache. */
+  @Override
+  public FeatureMap prepare(FeatureMap map, float[] reuse) {
+    return map.toLayout(FeatureMap.Layout.CHW);
+  }
+
   @Override
   public void roiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
       RoiAlignParams params, float[] out, int outOffset) {
@@ -87,7 +93,7 @@ final class DefaultRoiKernels implements RoiKernels {
   static void averageBins(FeatureMap map, int c, SamplePlan plan, float count, float[] out,
       int at) {
     final float[] d = map.data();
-    final int base = map.offset() + c * map.channelStride();
+    final int base = map.channelBase(c);
     final int bins = plan.pooledHeight * plan.pooledWidth;
     if (RoiKernelsProvider.REFERENCE_SUMMATION) {
       for (int bin = 0; bin < bins; bin++) {
@@ -138,7 +144,7 @@ final class DefaultRoiKernels implements RoiKernels {
   static void maxInterpolatedBins(FeatureMap map, int c, SamplePlan plan, int bins,
       float[] out, int at) {
     final float[] d = map.data();
-    final int base = map.offset() + c * map.channelStride();
+    final int base = map.channelBase(c);
     for (int bin = 0; bin < bins; bin++) {
       int s = plan.binStart[bin];
       int e = plan.binStart[bin + 1];
@@ -160,7 +166,7 @@ final class DefaultRoiKernels implements RoiKernels {
   static void maxCornerBins(FeatureMap map, int c, SamplePlan plan, int bins, float[] out,
       int at) {
     final float[] d = map.data();
-    final int base = map.offset() + c * map.channelStride();
+    final int base = map.channelBase(c);
     for (int bin = 0; bin < bins; bin++) {
       int s = plan.binStart[bin];
       int e = plan.binStart[bin + 1];
@@ -206,7 +212,7 @@ final class DefaultRoiKernels implements RoiKernels {
       for (int co = 0; co < channelsOut; co++) {
         for (int bin = 0; bin < bins; bin++) {
           // Bin (ph, pw) of output channel co reads input channel (co*PH + ph)*PW + pw.
-          int base = map.offset() + (co * bins + bin) * map.channelStride();
+          int base = map.channelBase(co * bins + bin);
           float sum = RoiKernelsProvider.REFERENCE_SUMMATION ? sampleSum(d, base, plan, bin)
               : cellSum(d, base, plan, bin);
           out[rowOut + co * bins + bin] = sum / count;
@@ -270,7 +276,7 @@ final class DefaultRoiKernels implements RoiKernels {
   static void maxPoolBins(FeatureMap map, int c, int[] hStart, int[] hEnd, int[] wStart,
       int[] wEnd, float[] out, int at) {
     final float[] d = map.data();
-    final int base = map.offset() + c * map.channelStride();
+    final int base = map.channelBase(c);
     final int width = map.width();
     final int px = map.pixelStride();
     final int pw = wStart.length;
@@ -323,7 +329,7 @@ final class DefaultRoiKernels implements RoiKernels {
         for (int i = 0; i < ph; i++) {
           for (int j = 0; j < pw; j++) {
             int bin = i * pw + j;
-            int base = map.offset() + (co * bins + bin) * map.channelStride();
+            int base = map.channelBase(co * bins + bin);
             boolean empty = hEnd[i] <= hStart[i] || wEnd[j] <= wStart[j];
             float sum = 0f;
             for (int h = hStart[i]; h < hEnd[i]; h++) {

@@ -65,10 +65,12 @@ public final class RoiAlign {
 
   /**
    * {@code map} as the kernels in use read it fastest, for a caller that pools many boxes from it:
-   * {@link #preferredLayout()}, and for the vector kernels a pixel stride padded by one cache line when
-   * the channel count would make pixels 1 KiB apart or a multiple of it (such strides put the corners
-   * of one RoI into the same cache sets; the kernels would otherwise pad a copy on every call). A new
-   * copy, or {@code map} itself when it is arranged so already. Results never depend on it.
+   * {@link #preferredLayout()}, and for the vector kernels channels-last in blocks of as many channels
+   * as one pass of the kernels pools (128 with AVX-512, 64 with AVX2; see {@link
+   * FeatureMap#toChannelBlocks}), so that each pass reads the pixels of a RoI as runs of whole cache
+   * lines from one compact block instead of a few lines from every pixel's own page (the kernels would
+   * otherwise copy the map into blocks on every large call). A new copy, or {@code map} itself when it
+   * is arranged so already. Results never depend on it.
    */
   public static FeatureMap prepare(FeatureMap map) {
     return RoiKernelsProvider.prepare(KERNELS, map, null);

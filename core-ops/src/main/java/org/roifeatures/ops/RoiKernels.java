@@ -22,6 +22,13 @@ interface RoiKernels {
   void psRoiPool(FeatureMap map, float[] boxes, int boxOffset, int numBoxes, RoiPoolParams params,
       float[] out, int outOffset);
 
+  /**
+   * {@code map} as these kernels read it fastest when pooling many boxes from it (see {@link
+   * RoiAlign#prepare(FeatureMap, float[])}): the map itself when it is so already, else a copy,
+   * written into {@code reuse} when the kernels' form can use it.
+   */
+  FeatureMap prepare(FeatureMap map, float[] reuse);
+
   /** Short name for logs and benchmark reports, e.g. "scalar" or "panama-256". */
   String name();
 }

@@ -59,18 +59,9 @@ final class RoiKernelsProvider {
     return kernels != null && kernels == Holder.PANAMA ? FeatureMap.Layout.HWC : FeatureMap.Layout.CHW;
   }
 
-  /** Channel counts padded by {@link #prepare}: pixel strides of 1 KiB and its multiples. */
-  static final int PAD_CHANNEL_MULTIPLE = 256;
-  /** Floats of padding per pixel: one 64-byte cache line. */
-  static final int PIXEL_PAD = 16;
-
   /** See {@link RoiAlign#prepare}. */
   static FeatureMap prepare(RoiKernels kernels, FeatureMap map, float[] reuse) {
-    if (preferredLayout(kernels) == FeatureMap.Layout.CHW) {
-      return map.toLayout(FeatureMap.Layout.CHW);
-    }
-    int c = map.channels();
-    return map.toHwc(c % PAD_CHANNEL_MULTIPLE == 0 ? c + PIXEL_PAD : c, reuse);
+    return kernels.prepare(map, reuse);
   }
 
   private static final class Holder {

@@ -44,7 +44,7 @@ final class RotatedRoiAlignKernel {
       float count = Math.max((float) ((long) gridH * gridW), 1f);
       int rowOut = outOffset + b * channels * bins;
       for (int c = 0; c < channels; c++) {
-        int base = map.offset() + c * map.channelStride();
+        int base = map.channelBase(c);
         int at = rowOut + c * bins;
         for (int bin = 0; bin < bins; bin++) {
           float acc = 0f;

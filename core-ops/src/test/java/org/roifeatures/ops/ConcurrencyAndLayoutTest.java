@@ -65,6 +65,58 @@ class ConcurrencyAndLayoutTest {
     assertEveryOpAgrees(chw, hwc, randomBoxes(r, 50, 21, 17), "HWC");
   }
 
+  @Test
+  void channelBlocksHoldTheSameValuesAndGiveTheSameBits() {
+    Random r = new Random(29);
+    // {C, block}: partial last blocks (8/3, 200/128, 40/16), whole ones (256/128), one block (4/9).
+    int[][] shapes = {{8, 3}, {200, 128}, {256, 128}, {40, 16}, {4, 9}};
+    for (int[] shape : shapes) {
+      int channels = shape[0];
+      int block = shape[1];
+      String what = "C=" + channels + " block=" + block;
+      FeatureMap chw = RoiAlignModesTest.randomMap(r, channels, 7, 6);
+      FeatureMap blocked = chw.toChannelBlocks(block);
+      assertEquals(FeatureMap.Layout.HWC, blocked.layout(), what);
+      assertEquals(Math.min(block, channels), blocked.channelBlock(), what);
+      for (int c = 0; c < channels; c++) {
+        for (int y = 0; y < 7; y++) {
+          for (int x = 0; x < 6; x++) {
+            assertEquals(chw.get(c, y, x), blocked.get(c, y, x), what + " c=" + c);
+          }
+        }
+      }
+      assertArrayEquals(chw.data(), blocked.toLayout(FeatureMap.Layout.CHW).data(), what);
+      assertArrayEquals(chw.toLayout(FeatureMap.Layout.HWC).data(),
+          blocked.toLayout(FeatureMap.Layout.HWC).data(), what + " unblocked");
+      assertSame(blocked, blocked.toChannelBlocks(block), what + " blocking twice copies nothing");
+      // From channels-last, padded channels-last and other blocks: the same array.
+      assertArrayEquals(blocked.data(), chw.toLayout(FeatureMap.Layout.HWC).toChannelBlocks(block).data(), what);
+      assertArrayEquals(blocked.data(), chw.toHwc(channels + 5).toChannelBlocks(block).data(), what);
+      assertArrayEquals(blocked.data(), chw.toChannelBlocks(7).toChannelBlocks(block).data(), what);
+      // Into a dirty recycled array: the last block's unused channels are zeroed as in a new one.
+      float[] old = new float[blocked.data().length + 9];
+      Arrays.fill(old, Float.NaN);
+      FeatureMap recycled = chw.toChannelBlocks(block, old);
+      assertSame(old, recycled.data(), what);
+      assertArrayEquals(blocked.data(), Arrays.copyOf(old, blocked.data().length), what);
+      assertEveryOpAgrees(chw, blocked, randomBoxes(r, 30, 7, 6), what);
+    }
+  }
+
+  @Test
+  void blockedMapsAreValidated() {
+    IllegalArgumentException shortData = assertThrows(IllegalArgumentException.class,
+        () -> FeatureMap.hwcBlocked(new float[2 * 3 * 4 * 2 - 1], 0, 5, 2, 3, 4));
+    assertTrue(shortData.getMessage().contains("blocks of 4 channels")
+        && shortData.getMessage().contains("needs 48"), shortData.getMessage());
+    IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+        () -> FeatureMap.chw(new float[6], 1, 2, 3).toChannelBlocks(0));
+    assertTrue(zero.getMessage().contains("channel block"), zero.getMessage());
+    assertEquals(4, FeatureMap.hwcBlocked(new float[48], 0, 5, 2, 3, 4).pixelStride());
+    assertEquals("FeatureMap[HWC C=5 H=2 W=3 channelBlock=4]",
+        FeatureMap.hwcBlocked(new float[48], 0, 5, 2, 3, 4).toString());
+  }
+
   private static float[] randomBoxes(Random r, int n, int h, int w) {
     float[] boxes = new float[4 * n];
     for (int i = 0; i < n; i++) {

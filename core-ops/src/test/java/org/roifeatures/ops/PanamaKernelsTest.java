@@ -42,6 +42,8 @@ class PanamaKernelsTest {
         Arguments.of(64, 12, 12, 5, 5, 0.125),
         Arguments.of(97, 8, 9, 4, 3, 0.5),
         Arguments.of(256, 25, 34, 7, 7, 0.0625),
+        // 200 = prepared as a block of 128 channels (AVX-512) and a partial one of 72.
+        Arguments.of(200, 7, 9, 3, 3, 0.5),
         // 384 = a 256-channel visit of the average's bins, then a 128-channel one (AVX-512).
         Arguments.of(384, 6, 7, 3, 3, 0.5));
   }
@@ -60,7 +62,7 @@ class PanamaKernelsTest {
           for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
             compare(want, run(panama, a.apply(chw), boxes, p), c * ph * pw, p + " " + a);
           }
-          // What RoiAlign.prepare hands the kernels (padded when C is a multiple of 256).
+          // What RoiAlign.prepare hands the kernels (channel blocks when C exceeds one block).
           compare(want, run(panama, RoiKernelsProvider.prepare(panama, chw, null), boxes, p), c * ph * pw,
               p + " prepared");
         }
@@ -135,7 +137,7 @@ class PanamaKernelsTest {
   @ParameterizedTest(name = "C={0}")
   @org.junit.jupiter.params.provider.ValueSource(ints = {35, 256})
   void offsetMapsAndOutputRowsAreRespected(int channels) {
-    // 256 channels: the kernels copy the map with padded pixels; 35: they read it in place.
+    // 256 channels: the kernels copy the map into channel blocks; 35: they read it in place.
     Random r = new Random(5);
     FeatureMap inner = RoiAlignModesTest.randomMap(r, channels, 9, 8).toLayout(FeatureMap.Layout.HWC);
     float[] padded = new float[inner.data().length + 11];
