@@ -37,9 +37,13 @@ final class PanamaAlign {
    */
   static void roi(FeatureMap map, SamplePlan plan, int bins, PoolingMode mode, float count,
       PanamaScratch scratch, float[] out, int rowOut) {
+    if (mode == PoolingMode.AVG && RoiKernelsProvider.REFERENCE_SUMMATION) {
+      sampleAverage(map, plan, bins, count, scratch, out, rowOut);
+      return;
+    }
     final int channels = map.channels();
     final float[] d = map.data();
-    final boolean cellAverage = mode == PoolingMode.AVG && !RoiKernelsProvider.REFERENCE_SUMMATION;
+    final boolean cellAverage = mode == PoolingMode.AVG;
     final float[] block = scratch.block(bins, cellAverage ? WIDE_BLOCK : BLOCK);
     final float reciprocal = SamplePlan.exactReciprocal(count);
     int c = 0;
@@ -54,12 +58,8 @@ final class PanamaAlign {
       int base = map.channelBase(c);
       switch (mode) {
         case AVG -> {
-          if (RoiKernelsProvider.REFERENCE_SUMMATION) {
-            averageSamples4(d, base, plan, bins, count, block);
-          } else {
-            average4(d, base, plan, bins, block);
-            divideSums(block, bins * BLOCK, count, reciprocal);
-          }
+          average4(d, base, plan, bins, block);
+          divideSums(block, bins * BLOCK, count, reciprocal);
         }
         case MAX -> maxInterpolated4(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner4(d, base, plan, bins, block);
@@ -71,12 +71,8 @@ final class PanamaAlign {
       int base = map.channelBase(c);
       switch (mode) {
         case AVG -> {
-          if (RoiKernelsProvider.REFERENCE_SUMMATION) {
-            averageSamples1(d, base, plan, bins, count, block);
-          } else {
-            average1(d, base, plan, bins, block);
-            divideSums(block, bins * L, count, reciprocal);
-          }
+          average1(d, base, plan, bins, block);
+          divideSums(block, bins * L, count, reciprocal);
         }
         case MAX -> maxInterpolated1(d, base, plan, bins, block);
         case ONNX_MAX -> maxCorner1(d, base, plan, bins, block);
@@ -92,6 +88,32 @@ final class PanamaAlign {
         case ONNX_MAX -> DefaultRoiKernels.maxCornerBins(map, c, plan, bins, out, rowOut + c * bins);
         default -> throw new AssertionError(mode);
       }
+    }
+  }
+
+  /**
+   * Bin means summed per sample (each sample's four weighted corners, sample after sample, then one
+   * division), as {@link DefaultRoiKernels#sampleAverageBins}: RoI Align in torchvision's order
+   * ({@code -Droifeatures.align.summation=reference}) and rotated RoI Align, whose samples come from
+   * a {@link RotatedSamplePlan}.
+   */
+  static void sampleAverage(FeatureMap map, BinSamples plan, int bins, float count,
+      PanamaScratch scratch, float[] out, int rowOut) {
+    final int channels = map.channels();
+    final float[] d = map.data();
+    final float[] block = scratch.block(bins, BLOCK);
+    int c = 0;
+    for (; c + BLOCK <= channels; c += BLOCK) {
+      averageSamples4(d, map.channelBase(c), plan, bins, count, block);
+      transpose(block, bins, BLOCK, out, rowOut + c * bins);
+    }
+    for (; c + L <= channels; c += L) {
+      averageSamples1(d, map.channelBase(c), plan, bins, count, block);
+      transpose(block, bins, L, out, rowOut + c * bins);
+    }
+    for (; c < channels; c++) {
+      DefaultRoiKernels.sampleAverageBins(d, map.channelBase(c), plan, bins, count, out,
+          rowOut + c * bins);
     }
   }
 
@@ -257,7 +279,7 @@ final class PanamaAlign {
   // Torchvision's order (-Droifeatures.align.summation=reference): per sample the four weighted
   // corners, summed sample by sample, as DefaultRoiKernels.averageSamples.
 
-  private static void averageSamples4(float[] d, int base, SamplePlan plan, int bins, float count,
+  private static void averageSamples4(float[] d, int base, BinSamples plan, int bins, float count,
       float[] block) {
     for (int bin = 0; bin < bins; bin++) {
       FloatVector a0 = FloatVector.zero(SPECIES);
@@ -286,7 +308,7 @@ final class PanamaAlign {
     }
   }
 
-  private static void averageSamples1(float[] d, int base, SamplePlan plan, int bins, float count,
+  private static void averageSamples1(float[] d, int base, BinSamples plan, int bins, float count,
       float[] block) {
     for (int bin = 0; bin < bins; bin++) {
       FloatVector a0 = FloatVector.zero(SPECIES);

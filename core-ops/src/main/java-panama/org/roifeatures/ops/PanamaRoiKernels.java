@@ -3,8 +3,8 @@ package org.roifeatures.ops;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Vector API kernels: RoI Align (all modes) and RoI Pool vectorised over channels of a channels-last
- * map. Loaded by name by {@link RoiKernelsProvider} only when {@code jdk.incubator.vector} is present.
+ * Vector API kernels: RoI Align (all modes), rotated RoI Align and RoI Pool vectorised over channels
+ * of a channels-last map. Loaded by name by {@link RoiKernelsProvider} only when {@code jdk.incubator.vector} is present.
  *
  * <p>The public methods decide per call whether vectorising pays off: maps with fewer channels than one
  * vector, and CHW maps too small a call to repay a channels-last copy, go to the scalar kernels; see
@@ -43,11 +43,8 @@ final class PanamaRoiKernels implements RoiKernels {
   public void roiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
       RoiAlignParams params, float[] out, int outOffset) {
     int bins = params.pooledHeight() * params.pooledWidth();
-    long samples = params.samplingRatio() > 0
-        ? (long) params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
-    boolean copyPays = copyPays(map, numBoxes * bins * samples);
     PanamaScratch scratch = PanamaScratch.get();
-    FeatureMap hwc = map.channels() < PanamaAlign.L ? null : ChannelsLast.of(map, scratch, copyPays);
+    FeatureMap hwc = vectorMap(map, alignWork(numBoxes, params), scratch);
     if (hwc == null) {
       SCALAR.roiAlign(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
@@ -57,6 +54,25 @@ final class PanamaRoiKernels implements RoiKernels {
     for (int b = 0; b < numBoxes; b++) {
       float count = planRoi(hwc, boxes, boxOffset + 4 * b, params, plan);
       PanamaAlign.roi(hwc, plan, bins, params.mode(), count, scratch, out, outOffset + b * rowLength);
+    }
+  }
+
+  @Override
+  public void roiAlignRotated(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset) {
+    int bins = params.pooledHeight() * params.pooledWidth();
+    PanamaScratch scratch = PanamaScratch.get();
+    FeatureMap hwc = vectorMap(map, alignWork(numBoxes, params), scratch);
+    if (hwc == null) {
+      SCALAR.roiAlignRotated(map, boxes, boxOffset, numBoxes, params, out, outOffset);
+      return;
+    }
+    final int rowLength = map.channels() * bins;
+    final RotatedSamplePlan plan = scratch.rotatedPlan;
+    for (int b = 0; b < numBoxes; b++) {
+      float count = RotatedRoiAlignKernel.planRoi(hwc.height(), hwc.width(), hwc.pixelStride(),
+          boxes, boxOffset + RotatedBoxCheck.FIELDS * b, params, plan, RotatedSamplePlan.DIRECT_LIMIT);
+      PanamaAlign.sampleAverage(hwc, plan, bins, count, scratch, out, outOffset + b * rowLength);
     }
   }
 
@@ -72,9 +88,9 @@ final class PanamaRoiKernels implements RoiKernels {
       RoiPoolParams params, float[] out, int outOffset) {
     final int ph = params.pooledHeight();
     final int pw = params.pooledWidth();
-    boolean copyPays = copyPays(map, (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS);
     PanamaScratch scratch = PanamaScratch.get();
-    FeatureMap hwc = map.channels() < PanamaAlign.L ? null : ChannelsLast.of(map, scratch, copyPays);
+    FeatureMap hwc = vectorMap(map,
+        (long) numBoxes * ph * pw * PanamaTuning.SAMPLES_PER_BIN_GUESS, scratch);
     if (hwc == null) {
       SCALAR.roiPool(map, boxes, boxOffset, numBoxes, params, out, outOffset);
       return;
@@ -89,12 +105,25 @@ final class PanamaRoiKernels implements RoiKernels {
   }
 
   /**
-   * True when the call's work (corner reads per channel) repays one copy of the map: below this, CHW
-   * maps go to the scalar kernels and HWC maps are read in place even when blocks would help.
+   * The map the vector kernels read for a call doing {@code workPerChannel} sample (or cell) reads
+   * per channel, or null when the scalar kernels should run the call: maps with fewer channels than
+   * one vector, and maps the kernels cannot read in place when the work does not repay a copy
+   * ({@link PanamaTuning#CHW_COPY_MIN_WORK_PER_PIXEL}; see {@link ChannelsLast}).
    */
-  private static boolean copyPays(FeatureMap map, long workPerChannel) {
-    return workPerChannel
+  private static FeatureMap vectorMap(FeatureMap map, long workPerChannel, PanamaScratch scratch) {
+    if (map.channels() < PanamaAlign.L) {
+      return null;
+    }
+    boolean copyPays = workPerChannel
         >= (long) PanamaTuning.CHW_COPY_MIN_WORK_PER_PIXEL * map.height() * map.width();
+    return ChannelsLast.of(map, scratch, copyPays);
+  }
+
+  /** Sample reads per channel of an align call (adaptive sampling: a guess per bin). */
+  private static long alignWork(int numBoxes, RoiAlignParams params) {
+    long samples = params.samplingRatio() > 0
+        ? (long) params.samplingRatio() * params.samplingRatio() : PanamaTuning.SAMPLES_PER_BIN_GUESS;
+    return (long) numBoxes * params.pooledHeight() * params.pooledWidth() * samples;
   }
 
   @Override

@@ -2,7 +2,7 @@ package org.roifeatures.ops;
 
 /**
  * Per-thread working memory of the vector kernels, reused from call to call so that the steady state
- * allocates nothing: the sample plan, the bin-major block of results waiting to be transposed into the
+ * allocates nothing: the sample plans, the bin-major block of results waiting to be transposed into the
  * (C, PH, PW) output row, and the channels-last copy of a CHW map.
  */
 final class PanamaScratch {
@@ -11,6 +11,7 @@ final class PanamaScratch {
       ThreadLocal.withInitial(PanamaScratch::new);
 
   final SamplePlan plan = new SamplePlan();
+  final RotatedSamplePlan rotatedPlan = new RotatedSamplePlan();
   int[] hStart = new int[8];
   int[] hEnd = new int[8];
   int[] wStart = new int[8];

@@ -16,6 +16,13 @@ final class DefaultRoiKernels implements RoiKernels {
     return "scalar";
   }
 
+  @Override
+  public void roiAlignRotated(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset) {
+    RotatedRoiAlignKernel.forward(map, boxes, boxOffset, numBoxes, params, out, outOffset,
+        RotatedSamplePlan.DIRECT_LIMIT);
+  }
+
   /** CHW: the scalar kernels read one channel plane at a time, which CHW keeps compact in cache. */
   @Override
   public FeatureMap prepare(FeatureMap map, float[] reuse) {
@@ -96,9 +103,7 @@ final class DefaultRoiKernels implements RoiKernels {
     final int base = map.channelBase(c);
     final int bins = plan.pooledHeight * plan.pooledWidth;
     if (RoiKernelsProvider.REFERENCE_SUMMATION) {
-      for (int bin = 0; bin < bins; bin++) {
-        out[at + bin] = sampleSum(d, base, plan, bin) / count;
-      }
+      sampleAverageBins(d, base, plan, bins, count, out, at);
       return;
     }
     final float reciprocal = SamplePlan.exactReciprocal(count);
@@ -109,10 +114,22 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /**
+   * One channel's bin means (channel data from {@code base}) into {@code out[at..at+bins)} in the
+   * per-sample order: torchvision's RoI Align ({@code -Droifeatures.align.summation=reference}) and
+   * detectron2's rotated RoI Align.
+   */
+  static void sampleAverageBins(float[] d, int base, BinSamples plan, int bins, float count,
+      float[] out, int at) {
+    for (int bin = 0; bin < bins; bin++) {
+      out[at + bin] = sampleSum(d, base, plan, bin) / count;
+    }
+  }
+
+  /**
    * torchvision's sum for one bin ({@code -Droifeatures.align.summation=reference}): per sample its
    * four weighted corners left to right, then sample after sample. Needs the per-sample plan.
    */
-  static float sampleSum(float[] d, int base, SamplePlan plan, int bin) {
+  static float sampleSum(float[] d, int base, BinSamples plan, int bin) {
     float acc = 0f;
     for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
       acc += interpolated(d, base, plan, s);
@@ -121,7 +138,7 @@ final class DefaultRoiKernels implements RoiKernels {
   }
 
   /** Sample {@code s}'s bilinear value: its four weighted corners summed left to right. */
-  private static float interpolated(float[] d, int base, SamplePlan plan, int s) {
+  private static float interpolated(float[] d, int base, BinSamples plan, int s) {
     return plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
         + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
   }

@@ -55,8 +55,8 @@ public final class RoiAlignRotated {
     checkParams(params);
     checkBoxes(boxes, boxOffset, numBoxes);
     Checks.output(out, outOffset, numBoxes, rowLength(map, params));
-    RotatedRoiAlignKernel.forward(map, boxes, boxOffset, numBoxes, params, out, outOffset,
-        RotatedSamplePlan.DIRECT_LIMIT);
+    RoiKernelsProvider.get().roiAlignRotated(map, boxes, boxOffset, numBoxes, params, out,
+        outOffset);
   }
 
   /** Pools every box of {@code boxes} (length a multiple of 5) into a new array. */

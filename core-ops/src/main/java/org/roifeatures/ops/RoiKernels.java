@@ -14,6 +14,13 @@ interface RoiKernels {
   void roiPool(FeatureMap map, float[] boxes, int boxOffset, int numBoxes, RoiPoolParams params,
       float[] out, int outOffset);
 
+  /**
+   * Rotated RoI Align (detectron2 {@code ROIAlignRotated}): boxes are 5 floats each (cx, cy, w, h,
+   * angle in degrees), already validated; writes C·PH·PW floats per box.
+   */
+  void roiAlignRotated(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
+      RoiAlignParams params, float[] out, int outOffset);
+
   /** Position-sensitive RoI Align: writes (C/(PH·PW))·PH·PW floats per box. */
   void psRoiAlign(FeatureMap map, float[] boxes, int boxOffset, int numBoxes, RoiAlignParams params,
       float[] out, int outOffset);

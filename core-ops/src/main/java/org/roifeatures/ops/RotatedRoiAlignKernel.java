@@ -13,48 +13,49 @@ final class RotatedRoiAlignKernel {
   static void forward(FeatureMap map, float[] boxes, int boxOffset, int numBoxes,
       RoiAlignParams params, float[] out, int outOffset, int directLimit) {
     final int channels = map.channels();
-    final int ph = params.pooledHeight();
-    final int pw = params.pooledWidth();
-    final int bins = ph * pw;
+    final int bins = params.pooledHeight() * params.pooledWidth();
     final RotatedSamplePlan plan = new RotatedSamplePlan();
-    final float scale = (float) params.spatialScale();
-    final float[] d = map.data();
     for (int b = 0; b < numBoxes; b++) {
-      int bo = boxOffset + RotatedBoxCheck.FIELDS * b;
-      // detectron2's rotated op is always "aligned": the centre moves by -0.5, sizes are not clamped.
-      float cx = boxes[bo] * scale - 0.5f;
-      float cy = boxes[bo + 1] * scale - 0.5f;
-      float roiW = boxes[bo + 2] * scale;
-      float roiH = boxes[bo + 3] * scale;
-      // Degrees to radians in double (float * M_PI promotes), rounded once to float like the reference.
-      float theta = (float) (boxes[bo + 4] * Math.PI / 180.0);
-      // The reference calls cos/sin on the float theta and keeps float results; the double cos of the
-      // same float, rounded once, is that value except in double-rounding ties (about 1 in 2^29).
-      float cosT = (float) Math.cos(theta);
-      float sinT = (float) Math.sin(theta);
-      float binH = roiH / ph;
-      float binW = roiW / pw;
-      int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
-      int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
-      // -roi/2 is computed in double by the reference; halving is exact either way.
-      float startH = (float) (-roiH / 2.0);
-      float startW = (float) (-roiW / 2.0);
-      plan.build(map.height(), map.width(), map.pixelStride(), ph, pw, cy, cx, startH, startW, binH,
-          binW, gridH, gridW, cosT, sinT, directLimit);
-      float count = Math.max((float) ((long) gridH * gridW), 1f);
+      float count = planRoi(map.height(), map.width(), map.pixelStride(), boxes,
+          boxOffset + RotatedBoxCheck.FIELDS * b, params, plan, directLimit);
       int rowOut = outOffset + b * channels * bins;
       for (int c = 0; c < channels; c++) {
-        int base = map.channelBase(c);
-        int at = rowOut + c * bins;
-        for (int bin = 0; bin < bins; bin++) {
-          float acc = 0f;
-          for (int s = plan.binStart[bin], e = plan.binStart[bin + 1]; s < e; s++) {
-            acc += plan.w1[s] * d[base + plan.pos1[s]] + plan.w2[s] * d[base + plan.pos2[s]]
-                + plan.w3[s] * d[base + plan.pos3[s]] + plan.w4[s] * d[base + plan.pos4[s]];
-          }
-          out[at + bin] = acc / count;
-        }
+        DefaultRoiKernels.sampleAverageBins(map.data(), map.channelBase(c), plan, bins, count, out,
+            rowOut + c * bins);
       }
     }
+  }
+
+  /**
+   * Plans the rotated box at {@code boxes[bo..bo+4]} on a map of the given size and pixel stride;
+   * returns the divisor of its bins' means. The vector kernels plan with this too, so both read the
+   * same samples with the same weights.
+   */
+  static float planRoi(int height, int width, int pixelStride, float[] boxes, int bo,
+      RoiAlignParams params, RotatedSamplePlan plan, int directLimit) {
+    final int ph = params.pooledHeight();
+    final int pw = params.pooledWidth();
+    final float scale = (float) params.spatialScale();
+    // detectron2's rotated op is always "aligned": the centre moves by -0.5, sizes are not clamped.
+    float cx = boxes[bo] * scale - 0.5f;
+    float cy = boxes[bo + 1] * scale - 0.5f;
+    float roiW = boxes[bo + 2] * scale;
+    float roiH = boxes[bo + 3] * scale;
+    // Degrees to radians in double (float * M_PI promotes), rounded once to float like the reference.
+    float theta = (float) (boxes[bo + 4] * Math.PI / 180.0);
+    // The reference calls cos/sin on the float theta and keeps float results; the double cos of the
+    // same float, rounded once, is that value except in double-rounding ties (about 1 in 2^29).
+    float cosT = (float) Math.cos(theta);
+    float sinT = (float) Math.sin(theta);
+    float binH = roiH / ph;
+    float binW = roiW / pw;
+    int gridH = RoiGeometry.grid(params.samplingRatio(), roiH, ph);
+    int gridW = RoiGeometry.grid(params.samplingRatio(), roiW, pw);
+    // -roi/2 is computed in double by the reference; halving is exact either way.
+    float startH = (float) (-roiH / 2.0);
+    float startW = (float) (-roiW / 2.0);
+    plan.build(height, width, pixelStride, ph, pw, cy, cx, startH, startW, binH, binW, gridH, gridW,
+        cosT, sinT, directLimit);
+    return Math.max((float) ((long) gridH * gridW), 1f);
   }
 }

@@ -23,22 +23,11 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one instance per thread (per operator call).
  */
-final class RotatedSamplePlan {
+final class RotatedSamplePlan extends BinSamples {
 
   /** RoIs with at most this many sample points are scanned point by point. */
   static final int DIRECT_LIMIT = 1 << 16;
 
-  /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
-  int[] binStart = new int[64];
-  int[] pos1 = new int[256];
-  int[] pos2 = new int[256];
-  int[] pos3 = new int[256];
-  int[] pos4 = new int[256];
-  float[] w1 = new float[256];
-  float[] w2 = new float[256];
-  float[] w3 = new float[256];
-  float[] w4 = new float[256];
-  int size;
 
   private int height;
   private int width;

@@ -28,7 +28,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one instance per thread (per operator call).
  */
-final class SamplePlan {
+final class SamplePlan extends BinSamples {
 
   /** Grids up to this many samples per axis are scanned point by point; larger ones are bisected. */
   static final int LINEAR_SCAN_LIMIT = 4096;
@@ -209,19 +209,8 @@ final class SamplePlan {
   /** The cell's weight in the bin's sum: its row's summed y weight × its column's summed x weight. */
   float[] binCellWeight = new float[256];
 
-  /** Start of each bin's samples in the flat arrays below; bin index is ph·PW + pw. */
-  int[] binStart = new int[64];
   /** True when every one of the bin's gridH·gridW samples lies on the map (none counted as zero). */
   boolean[] complete = new boolean[64];
-  int[] pos1 = new int[256];
-  int[] pos2 = new int[256];
-  int[] pos3 = new int[256];
-  int[] pos4 = new int[256];
-  float[] w1 = new float[256];
-  float[] w2 = new float[256];
-  float[] w3 = new float[256];
-  float[] w4 = new float[256];
-  int size;
 
   /**
    * Plans one RoI. Positions are element offsets relative to a channel's first element, already

@@ -86,6 +86,49 @@ class PanamaKernelsTest {
     }
   }
 
+  @ParameterizedTest(name = "C={0} {1}x{2} pooled {3}x{4} scale={5}")
+  @MethodSource("shapes")
+  void rotatedAlignMatchesScalar(int c, int h, int w, int ph, int pw, double scale) {
+    Random r = new Random(3000L * c + 13L * h + w);
+    FeatureMap chw = RoiAlignModesTest.randomMap(r, c, h, w);
+    float[] boxes = rotatedBoxes(r, h, w, scale, 60);
+    int n = boxes.length / RotatedBoxCheck.FIELDS;
+    for (int sr : new int[] {0, 1, 2, 3}) {
+      RoiAlignParams p = RoiAlignRotated.params(ph, pw, scale, sr);
+      float[] want = new float[n * c * ph * pw];
+      RoiKernelsProvider.scalar().roiAlignRotated(chw, boxes, 0, n, p, want, 0);
+      for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
+        float[] got = new float[want.length];
+        panama.roiAlignRotated(a.apply(chw), boxes, 0, n, p, got, 0);
+        compare(want, got, c * ph * pw, "rotated " + p + " " + a);
+      }
+      float[] got = new float[want.length];
+      panama.roiAlignRotated(RoiKernelsProvider.prepare(panama, chw, null), boxes, 0, n, p, got, 0);
+      compare(want, got, c * ph * pw, "rotated " + p + " prepared");
+    }
+  }
+
+  /** Rotated boxes (cx, cy, w, h, degrees): inside, across the border, off the map, tiny, huge. */
+  private static float[] rotatedBoxes(Random r, int h, int w, double scale, int n) {
+    float[] out = new float[RotatedBoxCheck.FIELDS * n];
+    for (int i = 0; i < n; i++) {
+      float cx = (float) ((r.nextDouble() * 1.4 - 0.2) * w / scale);
+      float cy = (float) ((r.nextDouble() * 1.4 - 0.2) * h / scale);
+      float bw = (float) (r.nextDouble() * w / scale);
+      float bh = (float) (r.nextDouble() * h / scale);
+      float angle = (float) (r.nextDouble() * 360 - 180);
+      switch (i % 5) {
+        case 0 -> { bw = (float) (0.3 / scale); bh = (float) (0.2 / scale); } // under one cell
+        case 1 -> { bw = (float) (3 * w / scale); bh = (float) (2 * h / scale); } // covers the map
+        case 2 -> angle = 90f * r.nextInt(4); // right angles
+        default -> { }
+      }
+      float[] b = {cx, cy, bw, bh, angle};
+      System.arraycopy(b, 0, out, RotatedBoxCheck.FIELDS * i, RotatedBoxCheck.FIELDS);
+    }
+    return out;
+  }
+
   @ParameterizedTest(name = "{0} bins={1} width={2}")
   @org.junit.jupiter.params.provider.CsvSource({"Transpose16, 49, 64", "Transpose16, 196, 64",
       "Transpose16, 49, 16", "Transpose16, 16, 16", "Transpose16, 15, 64", "Transpose16, 1, 16",

@@ -33,12 +33,13 @@ public enum RoiOp {
   }
 
   /**
-   * True for the ops whose fast kernels read channels-last maps (RoI Align, RoI Pool, multi-scale):
-   * the task converts each image's maps once with {@code RoiAlign.prepare} instead of letting
-   * every kernel call copy them. PS and rotated ops run the scalar kernels on CHW maps.
+   * True for the ops whose fast kernels read channels-last maps (RoI Align, RoI Pool, multi-scale,
+   * rotated RoI Align): the task converts each image's maps once with {@code RoiAlign.prepare}
+   * instead of letting every kernel call copy them. PS ops run the scalar kernels on CHW maps.
    */
   public boolean usesVectorKernels() {
-    return this == ROI_ALIGN || this == ROI_POOL || this == MULTISCALE_ROI_ALIGN;
+    return this == ROI_ALIGN || this == ROI_POOL || this == MULTISCALE_ROI_ALIGN
+        || this == ROI_ALIGN_ROTATED;
   }
 
   /** Floats per box the operator reads: 5 (cx, cy, w, h, angle) when rotated, else 4 (x1..y2). */
