@@ -28,7 +28,7 @@ final class PanamaAlign {
   private PanamaAlign() {}
 
   /**
-   * Pools one RoI whose plan is built with the view's pixel stride.
+   * Pools one RoI whose plan is built with the map's pixel stride.
    *
    * @param map   channels-last map, C×H×W, whose channel blocks (if any) hold whole passes (see
    *              {@link ChannelsLast}; not modified)
@@ -276,8 +276,9 @@ final class PanamaAlign {
     }
   }
 
-  // Torchvision's order (-Droifeatures.align.summation=reference): per sample the four weighted
-  // corners, summed sample by sample, as DefaultRoiKernels.averageSamples.
+  // Per-sample order (torchvision's with -Droifeatures.align.summation=reference, and rotated RoIs):
+  // per sample the four weighted corners, summed sample by sample, as
+  // DefaultRoiKernels.sampleAverageBins.
 
   private static void averageSamples4(float[] d, int base, BinSamples plan, int bins, float count,
       float[] block) {
