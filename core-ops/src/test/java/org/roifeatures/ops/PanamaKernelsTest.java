@@ -59,12 +59,8 @@ class PanamaKernelsTest {
         for (boolean aligned : new boolean[] {false, true}) {
           RoiAlignParams p = new RoiAlignParams(ph, pw, scale, sr, aligned, mode);
           float[] want = run(RoiKernelsProvider.scalar(), chw, boxes, p);
-          for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
-            compare(want, run(panama, a.apply(chw), boxes, p), c * ph * pw, p + " " + a);
-          }
-          // What RoiAlign.prepare hands the kernels (channel blocks when C exceeds one block).
-          compare(want, run(panama, RoiKernelsProvider.prepare(panama, chw, null), boxes, p), c * ph * pw,
-              p + " prepared");
+          compareOnEveryArrangement(chw, want, c * ph * pw, p.toString(),
+              (map, got) -> panama.roiAlign(map, boxes, 0, boxes.length / 4, p, got, 0));
         }
       }
     }
@@ -79,11 +75,8 @@ class PanamaKernelsTest {
     RoiPoolParams p = new RoiPoolParams(ph, pw, scale);
     float[] want = new float[boxes.length / 4 * c * ph * pw];
     RoiKernelsProvider.scalar().roiPool(chw, boxes, 0, boxes.length / 4, p, want, 0);
-    for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
-      float[] got = new float[want.length];
-      panama.roiPool(a.apply(chw), boxes, 0, boxes.length / 4, p, got, 0);
-      compare(want, got, c * ph * pw, p + " " + a);
-    }
+    compareOnEveryArrangement(chw, want, c * ph * pw, p.toString(),
+        (map, got) -> panama.roiPool(map, boxes, 0, boxes.length / 4, p, got, 0));
   }
 
   @ParameterizedTest(name = "C={0} {1}x{2} pooled {3}x{4} scale={5}")
@@ -97,15 +90,30 @@ class PanamaKernelsTest {
       RoiAlignParams p = RoiAlignRotated.params(ph, pw, scale, sr);
       float[] want = new float[n * c * ph * pw];
       RoiKernelsProvider.scalar().roiAlignRotated(chw, boxes, 0, n, p, want, 0);
-      for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
-        float[] got = new float[want.length];
-        panama.roiAlignRotated(a.apply(chw), boxes, 0, n, p, got, 0);
-        compare(want, got, c * ph * pw, "rotated " + p + " " + a);
-      }
-      float[] got = new float[want.length];
-      panama.roiAlignRotated(RoiKernelsProvider.prepare(panama, chw, null), boxes, 0, n, p, got, 0);
-      compare(want, got, c * ph * pw, "rotated " + p + " prepared");
+      compareOnEveryArrangement(chw, want, c * ph * pw, "rotated " + p,
+          (map, got) -> panama.roiAlignRotated(map, boxes, 0, n, p, got, 0));
     }
+  }
+
+  /** One vector-kernel call on a map, writing its rows into {@code out}. */
+  private interface KernelCall {
+    void run(FeatureMap map, float[] out);
+  }
+
+  /**
+   * Runs {@code call} on every arrangement of {@code chw} and on what {@code RoiAlign.prepare} hands
+   * the kernels (channel blocks when C exceeds one block), and compares each output with {@code want}.
+   */
+  private void compareOnEveryArrangement(FeatureMap chw, float[] want, int rowLength, String what,
+      KernelCall call) {
+    for (KernelVariants.Arrangement a : KernelVariants.Arrangement.values()) {
+      float[] got = new float[want.length];
+      call.run(a.apply(chw), got);
+      compare(want, got, rowLength, what + " " + a);
+    }
+    float[] got = new float[want.length];
+    call.run(RoiKernelsProvider.prepare(panama, chw, null), got);
+    compare(want, got, rowLength, what + " prepared");
   }
 
   /** Rotated boxes (cx, cy, w, h, degrees): inside, across the border, off the map, tiny, huge. */
