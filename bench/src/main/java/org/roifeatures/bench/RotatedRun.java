@@ -1,7 +1,5 @@
 package org.roifeatures.bench;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Random;
 import org.roifeatures.ops.FeatureMap;
@@ -37,7 +35,6 @@ public final class RotatedRun {
 
   public static void main(String[] args) {
     int reps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     for (Case c : CASES) {
       Random r = new Random(c.channels() * 31L + c.pooled());
       float[] data = new float[c.channels() * HEIGHT * WIDTH];
@@ -50,18 +47,11 @@ public final class RotatedRun {
       RoiAlignParams p = RoiAlignRotated.params(c.pooled(), c.pooled(), SCALE, c.samplingRatio());
       float[] out = new float[c.rois() * RoiAlignRotated.rowLength(map, p)];
       checkAgainstScalarOrder(chw, map, boxes, p);
-      long[] cpu = new long[reps];
-      for (int i = 0; i < 2 * reps; i++) {
-        long t = mx.getCurrentThreadCpuTime();
-        RoiAlignRotated.forward(map, boxes, 0, c.rois(), p, out, 0);
-        if (i >= reps) {
-          cpu[i - reps] = mx.getCurrentThreadCpuTime() - t;
-        }
-      }
-      Arrays.sort(cpu);
-      double best = cpu[0] / 1e6;
-      System.out.printf("%s\t%s\tbest_ms=%.1f\tmedian_ms=%.1f\trois_per_s_best=%.0f%n", c.name(),
-          RoiAlign.kernelName(), best, cpu[reps / 2] / 1e6, c.rois() * 1000 / best);
+      CpuTimes t = CpuTimes.measure(c.name(), reps,
+          () -> RoiAlignRotated.forward(map, boxes, 0, c.rois(), p, out, 0));
+      System.out.printf("%s\t%s\tbest_ms=%.1f\tmedian_ms=%.1f\trois_per_s_best=%.0f"
+          + "\tallocated_bytes_per_call=%d%n", c.name(), RoiAlign.kernelName(), t.bestMs(),
+          t.medianMs(), c.rois() * 1000 / t.bestMs(), t.allocatedBytesPerCall());
     }
   }
 
