@@ -44,6 +44,8 @@ public final class JobOptions {
   public static final String FAIL_ON_REJECTS = "fail.on.rejects";
   public static final String BATCH_ROIS = "batch.rois";
   public static final String INDEX_COLLECT_LIMIT = "maps.index.collect.limit";
+  public static final String MAPS_MAX_BYTES = "maps.max.bytes";
+  public static final String MAPS_VERIFY_CHECKSUMS = "maps.verify.checksums";
   public static final String TESTING_FAIL_PARTITIONS = "testing.fail.partitions";
   public static final String TESTING_FAIL_AFTER_ROWS = "testing.fail.after.rows";
   public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
@@ -79,6 +81,8 @@ public final class JobOptions {
       new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
       new Option(BATCH_ROIS, "auto", "RoIs pooled per kernel call, or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer"),
       new Option(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and broadcasts it as a lookup by image id (fewer, faster Spark jobs, no join); larger indexes are aggregated and joined by Spark; 0: always Spark"),
+      new Option(MAPS_MAX_BYTES, "1g", "largest decoded size of one map (C*H*W*4 bytes) a task will allocate; a map whose file claims more is rejected (MAP_UNREADABLE) before any allocation; bytes, or with suffix k | m | g"),
+      new Option(MAPS_VERIFY_CHECKSUMS, "true", "verify the CRC32 of every Parquet maps page that carries one; a mismatch rejects the image (MAP_UNREADABLE) naming file and page"),
       new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
       new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
       new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"),
