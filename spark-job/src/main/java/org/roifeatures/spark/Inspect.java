@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.roifeatures.ops.HalfPrecision;
 import org.roifeatures.spark.io.NpyArrays;
+import org.roifeatures.spark.output.RunRecord;
 
 /**
  * {@code roi-features inspect PATH}: what an output holds, without writing Spark code — schema, the
@@ -57,8 +58,21 @@ final class Inspect {
 
   static void print(SparkSession spark, String path, int rows, String exportDir, int exportRows,
       PrintStream out) throws IOException {
-    Dataset<Row> df = spark.read().parquet(path);
     out.println("path: " + path);
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    RunRecord.State state = RunRecord.state(conf, path);
+    if (state == RunRecord.State.ABSENT) {
+      throw new IllegalArgumentException("inspect: " + path + " does not exist");
+    }
+    org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(path);
+    if (!hp.getFileSystem(conf).getFileStatus(hp).isFile()) {
+      out.println("run: " + runLine(conf, path, state));
+    }
+    if (!hasDataFiles(conf, path)) {
+      out.println("no committed data files (nothing a Parquet reader would read)");
+      return;
+    }
+    Dataset<Row> df = spark.read().parquet(path);
     out.println("schema:");
     out.print(df.schema().treeString());
     Map<String, String> meta = vectorMetadata(df);
@@ -105,6 +119,37 @@ final class Inspect {
     } else if (exportDir != null && isRejects) {
       exportRejects(df, Paths.get(exportDir), exportRows, out);
     }
+  }
+
+  /** What the run record says, in one line (the rejects output's record is its features'). */
+  static String runLine(org.apache.hadoop.conf.Configuration conf, String path,
+      RunRecord.State state) {
+    com.fasterxml.jackson.databind.JsonNode s = RunRecord.summary(conf, path);
+    return switch (state) {
+      case COMPLETE -> "complete" + (s == null ? "" : " (finished " + s.path("finished_at").asText()
+          + ")");
+      case FAILED -> "FAILED, not complete: " + s.path("error").asText();
+      case UNFINISHED -> "UNFINISHED, not complete: no " + RunRecord.SUCCESS + " (the run that wrote "
+          + "it was killed, failed before recording it, or is still running)";
+      case ABSENT -> "absent";
+    };
+  }
+
+  /** True when the directory holds a file a Parquet reader would read (not _ or . prefixed). */
+  private static boolean hasDataFiles(org.apache.hadoop.conf.Configuration conf, String path)
+      throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+    if (fs.getFileStatus(p).isFile()) {
+      return true;
+    }
+    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
+      String n = f.getPath().getName();
+      if (!n.startsWith("_") && !n.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The features column's roi_features.* metadata. */

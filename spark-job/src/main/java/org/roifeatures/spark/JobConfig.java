@@ -13,8 +13,9 @@ import java.util.Properties;
 /**
  * Resolved job configuration: every key of {@link JobOptions} with its value, taken from (highest
  * first) the command line, the config file, the Spark session conf {@code spark.roifeatures.<key>},
- * and the default. Immutable. Typed getters throw {@link IllegalArgumentException} naming the key
- * and the bad value.
+ * and the default. Every value is checked against its {@link JobOptions.Option} definition when
+ * resolved, so a bad value fails before any data is read. Immutable. Typed getters throw
+ * {@link IllegalArgumentException} naming the key and the bad value.
  */
 public final class JobConfig implements Serializable {
 
@@ -57,7 +58,12 @@ public final class JobConfig implements Serializable {
         throw new IllegalArgumentException("missing required option --" + o.key() + " ("
             + o.doc() + ")");
       }
-      out.put(o.key(), v.trim());
+      v = v.trim();
+      String problem = o.problem(v);
+      if (problem != null) {
+        throw new IllegalArgumentException("option " + o.key() + " " + problem);
+      }
+      out.put(o.key(), o.choices().isEmpty() ? v : v.toLowerCase(java.util.Locale.ROOT));
     }
     return new JobConfig(out);
   }
@@ -114,6 +120,20 @@ public final class JobConfig implements Serializable {
     throw new IllegalArgumentException("option " + key + " must be true or false, got '" + get(key) + "'");
   }
 
+  /** A size option ({@link ByteSize}) in bytes. */
+  public long getBytes(String key) {
+    try {
+      return ByteSize.parse(get(key));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("option " + key + " " + e.getMessage());
+    }
+  }
+
+  /** A choice option's value (validated against its definition when resolved), lower-case. */
+  public String getChoice(String key) {
+    return get(key);
+  }
+
   /** A choice among {@code allowed} (case-insensitive), returned lower-case. */
   public String getChoice(String key, String... allowed) {
     String v = get(key).toLowerCase(java.util.Locale.ROOT);
@@ -133,8 +153,6 @@ public final class JobConfig implements Serializable {
 
   /** A copy with some keys replaced. */
   public JobConfig with(Map<String, String> overrides) {
-    Map<String, String> m = new LinkedHashMap<>(values);
-    m.putAll(overrides);
-    return new JobConfig(m);
+    return resolve(overrides, values, Map.of());
   }
 }

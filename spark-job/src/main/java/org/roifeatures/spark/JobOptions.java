@@ -1,19 +1,60 @@
 package org.roifeatures.spark;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Every configuration key of the job, its default and a one-line description. This is the single
- * source for {@code --help}, the README's configuration table and {@code conf/roi-features.properties}.
- * Keys are read by {@link JobConfig} with the precedence: command line, then config file, then the
- * Spark session's {@code spark.roifeatures.<key>}, then the default below.
+ * Every configuration key of the job, defined once: key, default, allowed values or validator, one
+ * line of documentation, and whether it is internal (test-only, hidden from {@code --help} and the
+ * user docs). {@code --help}, the README's options table and {@code conf/roi-features.properties}
+ * come from (or are checked by {@code JobOptionsDocsTest} against) these definitions. Keys are read
+ * by {@link JobConfig} with the precedence: command line, then config file, then the Spark session's
+ * {@code spark.roifeatures.<key>}, then the default; {@link JobConfig#resolve} validates every value
+ * before the job touches any data.
  */
 public final class JobOptions {
 
-  /** One configuration key. {@code defaultValue} null means "no default". */
-  public record Option(String key, String defaultValue, String doc) {}
+  /**
+   * One configuration key.
+   *
+   * @param defaultValue null means required (no default); "" means "unset" (the doc says what that
+   *     implies)
+   * @param choices allowed values (lower case, matched case-insensitively), or empty for free values
+   * @param check returns a problem description for a bad value, or null; never called for ""
+   *     when {@code emptyAllowed}
+   */
+  public record Option(String key, String defaultValue, String doc, List<String> choices,
+      boolean emptyAllowed, Function<String, String> check, boolean internal) {
+
+    /** The problem with {@code value} for this option, or null when it is valid. */
+    public String problem(String value) {
+      if (value.isEmpty() && emptyAllowed) {
+        return null;
+      }
+      if (!choices.isEmpty()) {
+        String v = value.toLowerCase(Locale.ROOT);
+        return choices.contains(v) ? null
+            : "must be one of " + String.join(" | ", choices) + ", got '" + value + "'";
+      }
+      return check == null ? null : check.apply(value);
+    }
+
+    /** The doc line as --help prints it: the doc, then the allowed values when they are a list. */
+    public String fullDoc() {
+      return choices.isEmpty() || doc.contains(choices.get(choices.size() - 1)) ? doc
+          : doc + ": " + String.join(" | ", choices);
+    }
+
+    /** How the default reads in --help and the README. */
+    public String defaultText() {
+      return defaultValue == null ? "(required)" : defaultValue.isEmpty() ? "(empty)" : defaultValue;
+    }
+  }
 
   public static final String MAPS_PATH = "maps.path";
   public static final String MAPS_FORMAT = "maps.format";
@@ -50,48 +91,75 @@ public final class JobOptions {
   public static final String TESTING_FAIL_AFTER_ROWS = "testing.fail.after.rows";
   public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
   public static final String TESTING_FAIL_MODE = "testing.fail.mode";
+  public static final String TESTING_HOLD_REJECTS = "testing.hold.rejects";
+
+  /** Largest pooled height or width: far beyond any detector's, small enough to catch typos. */
+  public static final int MAX_POOLED = 4096;
+
+  /** Largest {@code batch.rois}: beyond it a batch no longer amortises anything. */
+  public static final int MAX_BATCH_ROIS = 4096;
 
   static final List<Option> ALL = List.of(
-      new Option(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
-      new Option(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)"),
-      new Option(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
-      new Option(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
-      new Option(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)"),
-      new Option(OP, "roi_align", "roi_align | roi_pool | ps_roi_align | ps_roi_pool | multiscale_roi_align"),
-      new Option(POOLED_HEIGHT, "7", "output bins per column (PH)"),
-      new Option(POOLED_WIDTH, "7", "output bins per row (PW)"),
-      new Option(SEMANTICS, "torchvision", "framework convention: torchvision | detectron2 | mmdet | onnx (defaults of the options below)"),
-      new Option(SAMPLING_RATIO, "", "RoI Align samples per bin per axis; <= 0 adaptive ceil(roi/pooled); empty: the semantics' (torchvision -1, others 0)"),
-      new Option(ALIGNED, "", "RoI Align half-pixel offset, no >=1 size clamp (torchvision aligned=True); empty: the semantics' (torchvision false, others true)"),
-      new Option(MODE, "avg", "RoI Align reduction: avg | max (the semantics' max: onnx -> onnx_max, else interpolated) | onnx_max | interpolated_max"),
-      new Option(LEVEL_MAPPER, "", "multiscale level formula: torchvision | detectron2 | mmdet; empty: the semantics'"),
-      new Option(LEVEL, "", "single-level ops: which map level to use when images have several"),
-      new Option(LEVELS, "", "multiscale_roi_align: levels to use, finest first (default: all, by scale)"),
-      new Option(CANONICAL_SCALE, "", "multiscale level mapping: canonical box size s0 (mmdet: finest_scale); empty: the semantics' (224, mmdet 56)"),
-      new Option(CANONICAL_LEVEL, "", "multiscale level mapping: canonical level k0; empty: the semantics' (4)"),
-      new Option(OUTPUT_PATH, null, "output Parquet directory (one row per RoI)"),
-      new Option(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects)"),
-      new Option(SAVE_MODE, "error", "error (refuse existing output) | overwrite"),
-      new Option(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)"),
-      new Option(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16"),
-      new Option(COMPRESSION, "snappy", "Parquet codec: snappy | zstd | gzip | lz4 | lz4_raw | none"),
-      new Option(WRITER, "roi-features", "Parquet writer of the features output: roi-features (pages encoded in place, one copy per vector) | spark (Spark's own writer)"),
-      new Option(PARTITION_BY, "", "optional output partition column: level | label (empty: none)"),
-      new Option(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)"),
-      new Option(FAIL_ON_REJECTS, "false", "fail the job (after writing) if any proposal was rejected"),
-      new Option(BATCH_ROIS, "auto", "RoIs pooled per kernel call, or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer"),
-      new Option(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and broadcasts it as a lookup by image id (fewer, faster Spark jobs, no join); larger indexes are aggregated and joined by Spark; 0: always Spark"),
-      new Option(MAPS_MAX_BYTES, "1g", "largest decoded size of one map (C*H*W*4 bytes) a task will allocate; a map whose file claims more is rejected (MAP_UNREADABLE) before any allocation; bytes, or with suffix k | m | g"),
-      new Option(MAPS_VERIFY_CHECKSUMS, "true", "verify the CRC32 of every Parquet maps page that carries one; a mismatch rejects the image (MAP_UNREADABLE) naming file and page"),
-      new Option(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way"),
-      new Option(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws"),
-      new Option(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail"),
-      new Option(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)"));
+      text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
+      choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)",
+          "auto", "parquet", "arrow", "npy"),
+      text(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
+      choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)",
+          "auto", "parquet", "csv", "json"),
+      choice(OP, "roi_align", "the operator", Arrays.stream(RoiOp.values())
+          .map(RoiOp::configName).toArray(String[]::new)),
+      integer(POOLED_HEIGHT, "7", "output bins per column (PH)", 1, MAX_POOLED, false),
+      integer(POOLED_WIDTH, "7", "output bins per row (PW)", 1, MAX_POOLED, false),
+      choice(SEMANTICS, "torchvision", "framework convention: torchvision | detectron2 | mmdet | onnx (defaults of the options below)",
+          "torchvision", "detectron2", "mmdet", "mmdetection", "onnx"),
+      integer(SAMPLING_RATIO, "", "RoI Align samples per bin per axis; <= 0 adaptive ceil(roi/pooled); empty: the semantics' (torchvision -1, others 0)",
+          -1_000, 1_000, true),
+      bool(ALIGNED, "", "RoI Align half-pixel offset, no >=1 size clamp (torchvision aligned=True); empty: the semantics' (torchvision false, others true)", true),
+      choice(MODE, "avg", "RoI Align reduction: avg | max (the semantics' max: onnx -> onnx_max, else interpolated) | onnx_max | interpolated_max",
+          "avg", "max", "onnx_max", "interpolated_max"),
+      choiceOrEmpty(LEVEL_MAPPER, "multiscale level formula: torchvision | detectron2 | mmdet; empty: the semantics'",
+          "torchvision", "detectron2", "mmdet"),
+      text(LEVEL, "", "single-level ops: which map level to use when images have several"),
+      text(LEVELS, "", "multiscale_roi_align: levels to use, finest first (default: all, by scale)"),
+      positiveNumber(CANONICAL_SCALE, "multiscale level mapping: canonical box size s0 (mmdet: finest_scale); empty: the semantics' (224, mmdet 56)"),
+      integer(CANONICAL_LEVEL, "", "multiscale level mapping: canonical level k0; empty: the semantics' (4)", -64, 64, true),
+      text(OUTPUT_PATH, null, "output Parquet directory (one row per RoI); must not be, contain or lie inside an input"),
+      text(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects); must not overlap the output or an input"),
+      choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused)",
+          "error", "overwrite"),
+      choice(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)",
+          "binary", "array", "vector"),
+      choice(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16",
+          "float32", "float16", "bfloat16"),
+      choice(COMPRESSION, "snappy", "Parquet codec: snappy | zstd | gzip | lz4 | lz4_raw | none",
+          "snappy", "zstd", "gzip", "lz4", "lz4_raw", "none"),
+      choice(WRITER, "roi-features", "Parquet writer of the features output: roi-features (pages encoded in place, one copy per vector) | spark (Spark's own writer)",
+          "roi-features", "spark"),
+      choiceOrEmpty(PARTITION_BY, "optional output partition column: level | label (empty: none)",
+          "level", "label"),
+      integer(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)", 0,
+          1_000_000, false),
+      bool(FAIL_ON_REJECTS, "false", "fail the job (exit 3, after writing; the run is not marked complete) if any proposal was rejected", false),
+      check(BATCH_ROIS, "auto", "RoIs pooled per kernel call (1.." + MAX_BATCH_ROIS + "), or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer",
+          false, JobOptions::batchProblem),
+      integer(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and broadcasts it as a lookup by image id (fewer, faster Spark jobs, no join); larger indexes are aggregated and joined by Spark; 0: always Spark",
+          0, Integer.MAX_VALUE, false),
+      check(MAPS_MAX_BYTES, "1g", "largest decoded size of one map (C*H*W*4 bytes) a task will allocate; a map whose file claims more is rejected (MAP_UNREADABLE) before any allocation; bytes, or with suffix k | m | g",
+          false, v -> ByteSize.problem(v)),
+      bool(MAPS_VERIFY_CHECKSUMS, "true", "verify the CRC32 of every Parquet maps page that carries one; a mismatch rejects the image (MAP_UNREADABLE) naming file and page", false),
+      internal(check(TESTING_FAIL_PARTITIONS, "", "testing only: feature-pass partitions whose first attempt fails mid-way",
+          true, JobOptions::intListProblem)),
+      internal(integer(TESTING_FAIL_AFTER_ROWS, "5", "testing only: rows a failing attempt emits before it throws", 0, Integer.MAX_VALUE, false)),
+      internal(integer(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail", 1, 1_000, false)),
+      internal(choice(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)",
+          "throw", "kill-executor")),
+      internal(bool(TESTING_HOLD_REJECTS, "false", "testing only: the rejects pass stops after its first row and waits (for kill tests)", false)));
 
   private JobOptions() {}
 
   /** Key → option, in documentation order. */
-  static Map<String, Option> byKey() {
+  public static Map<String, Option> byKey() {
     Map<String, Option> m = new LinkedHashMap<>();
     for (Option o : ALL) {
       m.put(o.key(), o);
@@ -99,15 +167,98 @@ public final class JobOptions {
     return m;
   }
 
-  /** The {@code --help} text for all options. */
+  /** The options a user sees: every option but the internal ones, in documentation order. */
+  public static List<Option> userOptions() {
+    List<Option> out = new ArrayList<>();
+    for (Option o : ALL) {
+      if (!o.internal()) {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
+  /** The {@code --help} text for all user options. */
   static String help() {
     StringBuilder s = new StringBuilder();
-    for (Option o : ALL) {
-      s.append(String.format("  --%-22s %s%n", o.key(), o.doc()));
-      s.append(String.format("  %-24s default: %s%n", "",
-          o.defaultValue() == null ? "(required)" : o.defaultValue().isEmpty() ? "(empty)"
-              : o.defaultValue()));
+    for (Option o : userOptions()) {
+      s.append(String.format("  --%-22s %s%n", o.key(), o.fullDoc()));
+      s.append(String.format("  %-24s default: %s%n", "", o.defaultText()));
     }
     return s.toString();
+  }
+
+  private static Option text(String key, String def, String doc) {
+    return new Option(key, def, doc, List.of(), true, null, false);
+  }
+
+  private static Option choice(String key, String def, String doc, String... choices) {
+    return new Option(key, def, doc, List.of(choices), false, null, false);
+  }
+
+  private static Option choiceOrEmpty(String key, String doc, String... choices) {
+    return new Option(key, "", doc, List.of(choices), true, null, false);
+  }
+
+  private static Option check(String key, String def, String doc, boolean emptyAllowed,
+      Function<String, String> check) {
+    return new Option(key, def, doc, List.of(), emptyAllowed, check, false);
+  }
+
+  private static Option internal(Option o) {
+    return new Option(o.key(), o.defaultValue(), o.doc(), o.choices(), o.emptyAllowed(), o.check(),
+        true);
+  }
+
+  private static Option bool(String key, String def, String doc, boolean emptyAllowed) {
+    return check(key, def, doc, emptyAllowed, v -> v.equalsIgnoreCase("true")
+        || v.equalsIgnoreCase("false") ? null : "must be true or false, got '" + v + "'");
+  }
+
+  private static Option integer(String key, String def, String doc, int min, int max,
+      boolean emptyAllowed) {
+    return check(key, def, doc, emptyAllowed, v -> intProblem(v, min, max));
+  }
+
+  private static Option positiveNumber(String key, String doc) {
+    return check(key, "", doc, true, v -> {
+      try {
+        double d = Double.parseDouble(v);
+        return d > 0 && !Double.isInfinite(d) ? null : "must be a number > 0, got '" + v + "'";
+      } catch (NumberFormatException e) {
+        return "must be a number, got '" + v + "'";
+      }
+    });
+  }
+
+  static String intProblem(String v, long min, long max) {
+    long n;
+    try {
+      n = Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return "must be an integer, got '" + v + "'";
+    }
+    if (n < min || n > max) {
+      return "must be " + (max == Integer.MAX_VALUE ? ">= " + min : "in " + min + ".." + max)
+          + ", got " + n;
+    }
+    return null;
+  }
+
+  private static String batchProblem(String v) {
+    if (v.trim().equalsIgnoreCase("auto")) {
+      return null;
+    }
+    String p = intProblem(v, 1, MAX_BATCH_ROIS);
+    return p == null ? null : "must be auto or an integer in 1.." + MAX_BATCH_ROIS + ", got '" + v + "'";
+  }
+
+  private static String intListProblem(String v) {
+    for (String part : v.split(",")) {
+      if (!part.isBlank() && intProblem(part, 0, Integer.MAX_VALUE) != null) {
+        return "must be a comma-separated list of partition numbers, got '" + v + "'";
+      }
+    }
+    return null;
   }
 }

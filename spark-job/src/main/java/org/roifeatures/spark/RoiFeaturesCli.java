@@ -94,10 +94,13 @@ public final class RoiFeaturesCli {
     try {
       switch (command) {
         case "run" -> {
+          // Resolved (and so validated) before Spark starts: a bad option costs no session. The
+          // spark.roifeatures.* settings are those spark-submit passes as system properties.
+          JobConfig cfg = JobConfig.resolve(a.options,
+              a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
+              sparkConf(new SparkConf()));
           try (SparkSession spark = session(a)) {
-            JobSummary summary = RoiFeaturesJob.run(spark, JobConfig.resolve(a.options,
-                a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
-                sparkConf(spark)));
+            JobSummary summary = RoiFeaturesJob.run(spark, cfg);
             out.print(summary.table());
           }
           return 0;
@@ -140,7 +143,24 @@ public final class RoiFeaturesCli {
     } catch (RoiFeaturesJob.RejectsFoundException e) {
       err.println(e.getMessage());
       return 3;
+    } catch (RuntimeException e) {
+      // Anything else is a fault of the job or its environment, not of the user's input: one line
+      // here, the stack trace only on request (Spark's log has the task-side details).
+      err.println("roi-features " + command + ": failed: " + firstLine(e));
+      if (System.getenv("ROI_FEATURES_DEBUG") != null) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(set ROI_FEATURES_DEBUG=1 for the stack trace)");
+      }
+      return 1;
     }
+  }
+
+  /** The message's first line, or the exception's class when it has no message. */
+  static String firstLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private static int demo(Args a, PrintStream out) throws Exception {
@@ -204,8 +224,12 @@ public final class RoiFeaturesCli {
   }
 
   static Map<String, String> sparkConf(SparkSession spark) {
+    return sparkConf(spark.sparkContext().getConf());
+  }
+
+  static Map<String, String> sparkConf(SparkConf conf) {
     Map<String, String> m = new LinkedHashMap<>();
-    for (scala.Tuple2<String, String> t : spark.sparkContext().getConf().getAll()) {
+    for (scala.Tuple2<String, String> t : conf.getAll()) {
       if (t._1().startsWith(JobConfig.SPARK_PREFIX)) {
         m.put(t._1(), t._2());
       }

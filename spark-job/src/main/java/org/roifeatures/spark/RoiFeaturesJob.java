@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkException;
@@ -36,8 +37,11 @@ import org.roifeatures.spark.io.EmptyParquetOutput;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
+import org.roifeatures.spark.output.OutputPaths;
+import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.parquet.FeatureParquetFormat;
 import org.roifeatures.spark.task.FeatureTask;
+import org.roifeatures.spark.task.HoldForKill;
 import org.roifeatures.spark.task.OutputRows;
 import org.roifeatures.spark.task.RejectTask;
 import org.roifeatures.spark.task.FaultInjector;
@@ -98,22 +102,109 @@ public final class RoiFeaturesJob {
   private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions,
       LongAccumulator images, LongAccumulator written) {
     long start = System.nanoTime();
-    String outputPath = cfg.get(JobOptions.OUTPUT_PATH);
-    String rejectsPath = cfg.get(JobOptions.REJECTS_PATH).isEmpty()
-        ? stripSlash(outputPath) + "_rejects" : cfg.get(JobOptions.REJECTS_PATH);
-    SaveMode saveMode = cfg.getChoice(JobOptions.SAVE_MODE, "error", "overwrite").equals("overwrite")
-        ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
-    if (saveMode == SaveMode.ErrorIfExists) {
-      refuseExisting(spark, outputPath);
-      refuseExisting(spark, rejectsPath);
+    String startedAt = java.time.Instant.now().toString();
+    Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+    boolean overwrite = cfg.getChoice(JobOptions.SAVE_MODE).equals("overwrite");
+    SaveMode saveMode = overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
+    // Every path decision before any data is read: nothing below can delete or change an input.
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put(JobOptions.MAPS_PATH, cfg.get(JobOptions.MAPS_PATH));
+    inputs.put(JobOptions.PROPOSALS_PATH, cfg.get(JobOptions.PROPOSALS_PATH));
+    OutputPaths.Resolved out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
+        cfg.get(JobOptions.REJECTS_PATH), inputs, overwrite);
+    if (overwrite) {
+      try {
+        RunRecord.clear(hadoopConf, out.features(), out.rejects());
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot remove the completion markers of the output "
+            + "being replaced in " + out.features() + ": " + e.getMessage(), e);
+      }
     }
+    RunState state = new RunState(cfg, out, startedAt);
+    try {
+      JobSummary summary = run(spark, cfg, partitions, images, written, out, saveMode, state, start);
+      if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
+        RejectsFoundException e = new RejectsFoundException(summary);
+        RunRecord.failed(hadoopConf, out.features(), state.record(summary, "failed",
+            summary.rejected() + " proposals were rejected (fail.on.rejects=true)"));
+        throw e;
+      }
+      RunRecord.complete(hadoopConf, out.features(), out.rejects(),
+          state.record(summary, "complete", null));
+      return summary;
+    } catch (IOException e) {
+      throw new IllegalStateException("every output was written, but the run could not be marked "
+          + "complete in " + out.features() + ": " + e.getMessage(), e);
+    } catch (RejectsFoundException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      if (state.featuresCommitted) {
+        RunRecord.failed(hadoopConf, out.features(), state.record(null, "failed",
+            OutputPaths.oneLineMessage(e)));
+      } else {
+        removeIfEmptyAndNew(hadoopConf, out.features(), out.featuresExisted());
+      }
+      removeIfEmptyAndNew(hadoopConf, out.rejects(), out.rejectsExisted());
+      throw e;
+    }
+  }
+
+  /**
+   * What the run record needs to know as the run goes: its settings and paths, and whether the
+   * features output is committed (a failure after that keeps the features and records the failure
+   * beside them).
+   */
+  private static final class RunState {
+    final JobConfig cfg;
+    final OutputPaths.Resolved out;
+    final String startedAt;
+    boolean featuresCommitted;
+
+    RunState(JobConfig cfg, OutputPaths.Resolved out, String startedAt) {
+      this.cfg = cfg;
+      this.out = out;
+      this.startedAt = startedAt;
+    }
+
+    Map<String, Object> record(JobSummary summary, String status, String error) {
+      return RunSummaryJson.of(cfg, out, startedAt, summary, status, error);
+    }
+  }
+
+  /** A directory this run created and left without data files is removed: it is no output. */
+  private static void removeIfEmptyAndNew(Configuration conf, String dir, boolean existedBefore) {
+    if (existedBefore) {
+      return;
+    }
+    try {
+      Path p = new Path(dir);
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        return;
+      }
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
+        if (!f.getPath().getName().startsWith("_") && !f.getPath().getName().startsWith(".")) {
+          return; // data files: keep them for the user to look at
+        }
+      }
+      fs.delete(p, true);
+    } catch (IOException | RuntimeException ignored) {
+      // the run's own failure is what gets reported
+    }
+  }
+
+  private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions,
+      LongAccumulator images, LongAccumulator written, OutputPaths.Resolved out, SaveMode saveMode,
+      RunState state, long start) {
+    String outputPath = out.features();
+    String rejectsPath = out.rejects();
 
     Map<String, Double> phases = new LinkedHashMap<>();
     long phaseStart = System.nanoTime();
     phase(spark, "index feature maps");
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
-        cfg.getChoice(JobOptions.MAPS_FORMAT, "auto", "parquet", "arrow", "npy"));
+        cfg.getChoice(JobOptions.MAPS_FORMAT));
     Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat);
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
@@ -137,8 +228,7 @@ public final class RoiFeaturesJob {
     String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
     phase(spark, "read, validate and group proposals");
     Proposals.Read proposals = Proposals.read(spark, proposalsPath,
-        Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT, "auto",
-            "parquet", "csv", "json")), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
+        Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT)), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -205,7 +295,7 @@ public final class RoiFeaturesJob {
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
                 cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
-                cfg.getChoice(JobOptions.TESTING_FAIL_MODE, "throw", "kill-executor")),
+                cfg.getChoice(JobOptions.TESTING_FAIL_MODE)),
             proposals.roiIdsGiven()),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
             OutputMetadata.asFieldMetadata(description), settings.op() == RoiOp.ROI_ALIGN_ROTATED)));
@@ -214,6 +304,7 @@ public final class RoiFeaturesJob {
         OutputMetadata.asFieldMetadata(description)));
     phase(spark, "shuffle proposals, pool and write features");
     write(features, cfg, saveMode, settings.vectorFormat()).save(outputPath);
+    state.featuresCommitted = true;
     phaseStart = lap(phases, "features", phaseStart);
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
@@ -240,9 +331,14 @@ public final class RoiFeaturesJob {
     if (leftForRejects.value() == 0) {
       EmptyParquetOutput.write(spark, rejectsPath, OutputRows.REJECT_SCHEMA, saveMode);
     } else {
-      work.mapPartitions(new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
-              Encoders.row(OutputRows.REJECT_SCHEMA))
-          .write().mode(saveMode).option("compression", "snappy").parquet(rejectsPath);
+      Dataset<Row> rejects = work.mapPartitions(
+          new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
+          Encoders.row(OutputRows.REJECT_SCHEMA));
+      if (cfg.getBoolean(JobOptions.TESTING_HOLD_REJECTS)) {
+        rejects = rejects.mapPartitions(new HoldForKill(), Encoders.row(OutputRows.REJECT_SCHEMA));
+      }
+      rejects.write().mode(saveMode).option("compression", "snappy")
+          .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(rejectsPath);
     }
     Map<String, Long> byReason = new TreeMap<>();
     reasonCounts.forEach((reason, count) -> {
@@ -267,9 +363,6 @@ public final class RoiFeaturesJob {
         byReason, outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
             clock.encodeSeconds(), phases));
-    if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
-      throw new RejectsFoundException(summary);
-    }
     return summary;
   }
 
@@ -326,18 +419,19 @@ public final class RoiFeaturesJob {
 
   private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode,
       VectorFormat vectorFormat) {
-    String codec = cfg.getChoice(JobOptions.COMPRESSION, "snappy", "zstd", "gzip", "lz4", "lz4_raw",
-        "none");
+    String codec = cfg.getChoice(JobOptions.COMPRESSION);
     // Both write Parquet that Spark reads back the same (see FeatureParquetFormat); ours copies
     // each vector once.
-    String format = cfg.getChoice(JobOptions.WRITER, "roi-features", "spark").equals("spark")
+    String format = cfg.getChoice(JobOptions.WRITER).equals("spark")
         ? "parquet" : FeatureParquetFormat.class.getName();
+    // Completion is marked for the whole run at its end (RunRecord), not by Spark per output.
     DataFrameWriter<Row> w = features.write().format(format).mode(mode)
-        .option("compression", codec.equals("none") ? "uncompressed" : codec);
+        .option("compression", codec.equals("none") ? "uncompressed" : codec)
+        .option(RunRecord.NO_SPARK_SUCCESS, "false");
     if (vectorFormat == VectorFormat.BINARY) {
       w = BinaryVectorColumn.options(w);
     }
-    String partitionBy = cfg.getChoice(JobOptions.PARTITION_BY, "", "level", "label");
+    String partitionBy = cfg.getChoice(JobOptions.PARTITION_BY);
     if (!partitionBy.isEmpty()) {
       w = w.partitionBy(partitionBy);
     }
@@ -386,18 +480,28 @@ public final class RoiFeaturesJob {
       throw new IllegalArgumentException(op.configName() + " needs channels divisible by "
           + "pooled.height*pooled.width = " + ph * pw + ", but the maps have " + channels);
     }
-    int batch = batchRois(cfg.get(JobOptions.BATCH_ROIS), OpSettings.rowLength(op, channels, ph, pw));
-    VectorFormat vf = VectorFormat.valueOf(cfg.getChoice(JobOptions.VECTOR_FORMAT, "binary",
-        "array", "vector").toUpperCase(Locale.ROOT));
-    Precision precision = Precision.valueOf(cfg.getChoice(JobOptions.PRECISION, "float32",
-        "float16", "bfloat16").toUpperCase(Locale.ROOT));
+    long rowFloats = op.positionSensitive() ? channels : (long) channels * ph * pw;
+    if (rowFloats * Float.BYTES > MAX_ROW_BYTES) {
+      throw new IllegalArgumentException("a vector of " + channels + " channels x pooled "
+          + ph + "x" + pw + " = " + rowFloats + " floats (" + rowFloats * Float.BYTES / (1 << 20)
+          + " MiB) is too large for one output row (at most " + MAX_ROW_BYTES / (1 << 20)
+          + " MiB); lower pooled.height / pooled.width");
+    }
+    int batch = batchRois(cfg.get(JobOptions.BATCH_ROIS), (int) rowFloats);
+    if ((long) batch * rowFloats > MAX_BATCH_FLOATS) {
+      throw new IllegalArgumentException("batch.rois=" + batch + " x a vector of " + rowFloats
+          + " floats needs a " + (long) batch * rowFloats * Float.BYTES / (1 << 20)
+          + " MiB output buffer per task (at most " + MAX_BATCH_FLOATS * Float.BYTES / (1 << 20)
+          + " MiB); lower batch.rois or use auto");
+    }
+    VectorFormat vf = VectorFormat.valueOf(cfg.getChoice(JobOptions.VECTOR_FORMAT).toUpperCase(Locale.ROOT));
+    Precision precision = Precision.valueOf(cfg.getChoice(JobOptions.PRECISION).toUpperCase(Locale.ROOT));
     if (precision != Precision.FLOAT32 && vf != VectorFormat.BINARY) {
       throw new IllegalArgumentException("output.precision=" + precision.name().toLowerCase(Locale.ROOT)
           + " needs output.vector.format=binary");
     }
     Semantics sem = semantics(cfg);
-    PoolingMode mode = switch (cfg.getChoice(JobOptions.MODE, "avg", "max", "onnx_max",
-        "interpolated_max")) {
+    PoolingMode mode = switch (cfg.getChoice(JobOptions.MODE)) {
       case "avg" -> PoolingMode.AVG;
       case "max" -> sem.maxMode();
       case "onnx_max" -> PoolingMode.ONNX_MAX;
@@ -419,6 +523,12 @@ public final class RoiFeaturesJob {
     return new OpSettings(op, ph, pw, sem.samplingRatio(), aligned, mode, levels,
         configuredScales, sem, channels, vf, precision, batch);
   }
+
+  /** Largest vector in bytes: one Parquet value and one Java array must hold it, with room to spare. */
+  static final long MAX_ROW_BYTES = 1L << 28;
+
+  /** Largest task output buffer ({@code batch.rois} x vector length), in floats: 256 MiB. */
+  static final long MAX_BATCH_FLOATS = 1L << 26;
 
   /** Output floats per kernel call that {@code batch.rois=auto} aims at: 1 MiB, half an L2. */
   static final int AUTO_BATCH_FLOATS = 1 << 18;
@@ -461,8 +571,7 @@ public final class RoiFeaturesJob {
       sem = sem.withSamplingRatio(cfg.getInt(JobOptions.SAMPLING_RATIO));
     }
     if (!cfg.get(JobOptions.LEVEL_MAPPER).isEmpty()) {
-      sem = sem.withLevelFormula(LevelMapper.Formula.valueOf(cfg.getChoice(JobOptions.LEVEL_MAPPER,
-          "torchvision", "detectron2", "mmdet").toUpperCase(Locale.ROOT)));
+      sem = sem.withLevelFormula(LevelMapper.Formula.valueOf(cfg.getChoice(JobOptions.LEVEL_MAPPER).toUpperCase(Locale.ROOT)));
     }
     if (!cfg.get(JobOptions.CANONICAL_SCALE).isEmpty()) {
       sem = sem.withCanonicalScale(cfg.getDouble(JobOptions.CANONICAL_SCALE));
@@ -524,22 +633,5 @@ public final class RoiFeaturesJob {
       throw new IllegalArgumentException("cannot read " + mapsPath + "/_scales.properties: "
           + e.getMessage(), e);
     }
-  }
-
-  private static void refuseExisting(SparkSession spark, String path) {
-    try {
-      Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (fs.exists(p)) {
-        throw new IllegalArgumentException("output " + path + " already exists; remove it or run "
-            + "with --output.mode overwrite");
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot check output path " + path + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String stripSlash(String p) {
-    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
   }
 }

@@ -18,7 +18,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Writes an output of no rows, with its schema, from the driver: one Parquet file without row groups
  * whose footer carries the Spark schema (as Spark's writer stores it, so {@code spark.read()} gives
- * back the same columns and types), plus the {@code _SUCCESS} marker. Writing an empty DataFrame
+ * back the same columns and types), without a {@code _SUCCESS} marker (the run marks completion
+ * of all its outputs at its end, see {@code RunRecord}). Writing an empty DataFrame
  * through Spark plans a query and runs a one-task job for the same file (0.1–0.2 s on a small run,
  * which a job without rejects would otherwise spend on nothing).
  *
@@ -37,7 +38,8 @@ public final class EmptyParquetOutput {
     try {
       if (!writeOnDriver(spark, path, schema, mode)) {
         spark.createDataFrame(java.util.List.of(), schema).write().mode(mode)
-            .option("compression", "snappy").parquet(path);
+            .option("compression", "snappy")
+            .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false").parquet(path);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the empty output " + path + ": " + e.getMessage(), e);
@@ -71,7 +73,6 @@ public final class EmptyParquetOutput {
         ParquetFileWriter.Mode.CREATE, org.apache.parquet.hadoop.ParquetWriter.DEFAULT_BLOCK_SIZE, 0);
     writer.start();
     writer.end(Map.of(SPARK_SCHEMA_KEY, schema.json(), SPARK_VERSION_KEY, spark.version()));
-    fs.create(new Path(dir, "_SUCCESS"), true).close();
     return true;
   }
 }

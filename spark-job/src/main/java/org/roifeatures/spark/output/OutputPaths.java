@@ -1,0 +1,249 @@
+package org.roifeatures.spark.output;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a run writes, decided and checked before it reads any data, so that no mistake in the
+ * paths can destroy an input or an earlier result:
+ * <ul>
+ *   <li>neither output (features, rejects) may equal, contain or lie inside an input path, nor each
+ *       other — compared after making paths absolute, resolving {@code ..}, symbolic links (local
+ *       file system) and the default file system's scheme, on the same file system only;</li>
+ *   <li>{@code error} mode refuses an existing output (an empty directory, which holds nothing, is
+ *       removed instead); {@code overwrite} mode replaces only what looks like a Spark output
+ *       (part files, {@code key=value} partition directories, {@code _}/{@code .} files) and
+ *       refuses a directory that holds anything else;</li>
+ *   <li>each output's location must be writable: a probe file is created and removed in the
+ *       nearest existing directory.</li>
+ * </ul>
+ */
+public final class OutputPaths {
+
+  /** The run's two outputs, normalised ({@code a//b/} → {@code a/b}), and which ones it creates. */
+  public record Resolved(String features, String rejects, boolean featuresExisted,
+      boolean rejectsExisted) {}
+
+  private OutputPaths() {}
+
+  /**
+   * Resolves and checks the outputs against {@code inputs} (option key → path); throws
+   * {@link IllegalArgumentException} with one line naming the paths involved.
+   */
+  public static Resolved check(Configuration conf, String outputPath, String rejectsOption,
+      Map<String, String> inputs, boolean overwrite) {
+    String features = normalise(outputPath, "output.path");
+    String rejects = rejectsOption.isBlank() ? features + "_rejects"
+        : normalise(rejectsOption, "output.rejects.path");
+    try {
+      Location f = Location.of(conf, features);
+      Location r = Location.of(conf, rejects);
+      refuseOverlap("output.path", features, f, "output.rejects.path", rejects, r);
+      for (Map.Entry<String, String> in : inputs.entrySet()) {
+        if (in.getValue() == null || in.getValue().isBlank()) {
+          continue;
+        }
+        Location i = Location.of(conf, globBase(in.getValue()));
+        refuseOverlap("output.path", features, f, in.getKey(), in.getValue(), i);
+        refuseOverlap("output.rejects.path", rejects, r, in.getKey(), in.getValue(), i);
+      }
+      boolean featuresExisted = checkExisting(conf, "output.path", features, overwrite);
+      boolean rejectsExisted = checkExisting(conf, "output.rejects.path", rejects, overwrite);
+      probeWritable(conf, "output.path", features);
+      probeWritable(conf, "output.rejects.path", rejects);
+      return new Resolved(features, rejects, featuresExisted, rejectsExisted);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot check the output paths " + features + " and "
+          + rejects + ": " + oneLine(e), e);
+    }
+  }
+
+  /** A path as Hadoop normalises it: no doubled or trailing slashes. */
+  static String normalise(String path, String option) {
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException("option " + option + " is empty");
+    }
+    try {
+      return new Path(path.trim()).toString();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("option " + option + " is not a valid path: '" + path
+          + "' (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The directory part of a glob ({@code data/*.csv} → {@code data}); the path itself otherwise. */
+  static String globBase(String path) {
+    int glob = -1;
+    for (int i = 0; i < path.length(); i++) {
+      if ("*?[{".indexOf(path.charAt(i)) >= 0) {
+        glob = i;
+        break;
+      }
+    }
+    if (glob < 0) {
+      return path;
+    }
+    int slash = path.lastIndexOf('/', glob);
+    return slash <= 0 ? (slash == 0 ? "/" : ".") : path.substring(0, slash);
+  }
+
+  private static void refuseOverlap(String outKey, String outPath, Location out, String inKey,
+      String inPath, Location in) {
+    if (!out.sameFileSystem(in)) {
+      return;
+    }
+    String how;
+    if (out.path.equals(in.path)) {
+      how = "is the same directory as";
+    } else if (in.path.startsWith(out.path.endsWith("/") ? out.path : out.path + "/")) {
+      how = "contains";
+    } else if (out.path.startsWith(in.path.endsWith("/") ? in.path : in.path + "/")) {
+      how = "lies inside";
+    } else {
+      return;
+    }
+    throw new IllegalArgumentException(outKey + " " + outPath + " " + how + " " + inKey + " "
+        + inPath + " (" + out + " vs " + in + "); writing there could destroy or change it: "
+        + "choose an output path outside every input and apart from the other output");
+  }
+
+  /**
+   * Checks an existing output against the mode; returns whether it existed (after an empty
+   * directory was removed in error mode).
+   */
+  private static boolean checkExisting(Configuration conf, String key, String path,
+      boolean overwrite) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+    if (!status.isDirectory()) {
+      throw new IllegalArgumentException(key + " " + path + " is an existing file, not an output "
+          + "directory; choose another path");
+    }
+    FileStatus[] entries = fs.listStatus(p);
+    if (!overwrite) {
+      if (entries.length == 0) {
+        // Nothing to lose (e.g. left by a run that failed before writing): let this run use it.
+        fs.delete(p, false);
+        return false;
+      }
+      throw new IllegalArgumentException(key + " " + path + " already exists ("
+          + RunRecord.describe(conf, path) + "); remove it or run with --output.mode overwrite");
+    }
+    for (FileStatus e : entries) {
+      String name = e.getPath().getName();
+      boolean sparkOutput = name.startsWith("_") || name.startsWith(".")
+          || (e.isFile() && name.startsWith("part-"))
+          || (e.isDirectory() && name.indexOf('=') > 0);
+      if (!sparkOutput) {
+        throw new IllegalArgumentException("output.mode overwrite would delete " + path + " (" + key
+            + "), which does not look like a roi-features output: it holds '" + name + "'; "
+            + "choose another path or remove it yourself");
+      }
+    }
+    return true;
+  }
+
+  /** Creates and removes a file where the output will be created, to fail now rather than later. */
+  private static void probeWritable(Configuration conf, String key, String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    Path dir = p;
+    FileStatus status = null;
+    while (dir != null) {
+      try {
+        status = fs.getFileStatus(dir);
+        break;
+      } catch (FileNotFoundException e) {
+        dir = dir.getParent();
+      }
+    }
+    if (dir == null || status == null) {
+      throw new IllegalArgumentException("cannot write " + key + " " + path
+          + ": none of its parent directories exists");
+    }
+    if (!status.isDirectory()) {
+      throw new IllegalArgumentException("cannot write " + key + " " + path + ": " + dir
+          + " is a file, not a directory");
+    }
+    Path probe = new Path(dir, "._roi_features_probe_" + UUID.randomUUID());
+    try {
+      fs.create(probe, false).close();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot write " + key + " " + path + ": " + dir
+          + " is not writable (" + oneLine(e) + ")");
+    } finally {
+      try {
+        fs.delete(probe, false);
+      } catch (IOException ignored) {
+        // the probe was never created
+      }
+    }
+  }
+
+  /** The first line of an exception's message (or its class name), for records and messages. */
+  public static String oneLineMessage(Throwable e) {
+    return oneLine(e);
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** A path reduced to what decides identity: file system (scheme, authority) and absolute path. */
+  private record Location(String scheme, String authority, String path) {
+
+    static Location of(Configuration conf, String path) throws IOException {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      URI uri = fs.makeQualified(p).toUri();
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      String authority = uri.getAuthority() == null ? "" : uri.getAuthority().toLowerCase(Locale.ROOT);
+      String abs = new Path(uri.getPath()).toString();
+      if (scheme.equals("file")) {
+        abs = realPath(abs);
+      }
+      return new Location(scheme, authority, abs);
+    }
+
+    /** Symbolic links resolved on the longest existing prefix; the rest appended as given. */
+    private static String realPath(String absolute) throws IOException {
+      java.nio.file.Path p = Paths.get(absolute).normalize();
+      java.nio.file.Path existing = p;
+      while (existing != null && !Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      if (existing == null) {
+        return p.toString();
+      }
+      java.nio.file.Path real = existing.toRealPath();
+      return real.resolve(existing.relativize(p)).normalize().toString();
+    }
+
+    boolean sameFileSystem(Location o) {
+      return scheme.equals(o.scheme) && authority.equals(o.authority);
+    }
+
+    @Override
+    public String toString() {
+      return (scheme.isEmpty() ? "" : scheme + "://" + authority) + path;
+    }
+  }
+}
