@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API encoder: the formulas of {@link ScalarHalfEncoder} lanewise on the float bits, masks and
  * blends in place of its bit masks, then the int lanes narrowed to shorts. Loaded by name by
- * {@link HalfEncoders} only when {@code jdk.incubator.vector} is present.
+ * {@link RoiKernelsProvider} only when {@code jdk.incubator.vector} is present.
  *
  * <p>Stores go through {@code reinterpretAsBytes().intoArray(byte[], int)}: reinterpreting is defined
  * in little-endian lane order on every platform, and unlike {@code ShortVector.intoByteArray} (JDK 17

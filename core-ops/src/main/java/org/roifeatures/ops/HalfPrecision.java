@@ -12,12 +12,12 @@ import java.util.Objects;
  * this class; its results equal the JDK 20+ method for all non-NaN inputs.
  *
  * <p>The bulk encoders run the Vector API implementation when {@code jdk.incubator.vector} is present
- * (chosen once per JVM, see {@link HalfEncoders}), else a scalar loop; both write the same bytes.
+ * (chosen once per JVM, see {@link RoiKernelsProvider}), else a scalar loop; both write the same bytes.
  * All methods are static and thread-safe.
  */
 public final class HalfPrecision {
 
-  private static final HalfEncoder ENCODER = HalfEncoders.get();
+  private static final HalfEncoder ENCODER = RoiKernelsProvider.halfEncoder();
 
   private HalfPrecision() {}
 

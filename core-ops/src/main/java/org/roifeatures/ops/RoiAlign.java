@@ -40,13 +40,8 @@ public final class RoiAlign {
 
   /** Pools every box of {@code boxes} (length a multiple of 4) into a new array. */
   public static float[] forward(FeatureMap map, float[] boxes, RoiAlignParams params) {
-    Checks.notNull(boxes, "boxes");
-    int n = Boxes.count(boxes);
-    Checks.notNull(map, "feature map");
-    Checks.notNull(params, "params");
-    float[] out = new float[Math.multiplyExact(n, rowLength(map, params))];
-    forward(map, boxes, 0, n, params, out, 0);
-    return out;
+    return NewOutput.pool(map, boxes, params, 4, () -> rowLength(map, params),
+        (n, out) -> forward(map, boxes, 0, n, params, out, 0));
   }
 
   /** Name of the kernel implementation in use ("scalar" or a Panama variant). */

@@ -61,17 +61,8 @@ public final class RoiAlignRotated {
 
   /** Pools every box of {@code boxes} (length a multiple of 5) into a new array. */
   public static float[] forward(FeatureMap map, float[] boxes, RoiAlignParams params) {
-    Checks.notNull(boxes, "boxes");
-    if (boxes.length % RotatedBoxCheck.FIELDS != 0) {
-      throw new IllegalArgumentException("rotated boxes array length " + boxes.length
-          + " is not a multiple of 5 (cx, cy, w, h, angle per box)");
-    }
-    Checks.notNull(map, "feature map");
-    checkParams(params);
-    int n = boxes.length / RotatedBoxCheck.FIELDS;
-    float[] out = new float[Math.multiplyExact(n, rowLength(map, params))];
-    forward(map, boxes, 0, n, params, out, 0);
-    return out;
+    return NewOutput.pool(map, boxes, params, 5, () -> rowLength(map, params),
+        (n, out) -> forward(map, boxes, 0, n, params, out, 0));
   }
 
   private static void checkParams(RoiAlignParams params) {

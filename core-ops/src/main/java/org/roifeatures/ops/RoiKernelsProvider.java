@@ -3,9 +3,11 @@ package org.roifeatures.ops;
 import java.lang.System.Logger.Level;
 
 /**
- * Chooses the kernel implementation once per JVM: the Panama (Vector API) kernels when the
- * {@code jdk.incubator.vector} module is present and vectors are at least 128 bits wide, else the
- * scalar {@link DefaultRoiKernels}. Logs one line saying which and why.
+ * The one place that chooses vector or scalar code, once per JVM, for everything in this package
+ * that has both: the RoI kernels (the Panama kernels when the {@code jdk.incubator.vector} module is
+ * present and vectors are at least 128 bits wide, else the scalar {@link DefaultRoiKernels}) and the
+ * bulk half-precision encoder behind {@link HalfPrecision}. Logs one line saying which and why: a
+ * WARNING naming the flag to add when the vector module is missing, INFO otherwise.
  *
  * <p>Set the system property {@code roifeatures.kernels=scalar} to force the scalar path, and
  * {@code roifeatures.align.summation=reference} for torchvision's order of the average's sums.
@@ -21,6 +23,7 @@ final class RoiKernelsProvider {
   static final String SUMMATION_PROPERTY = "roifeatures.align.summation";
   static final boolean REFERENCE_SUMMATION = readSummation();
   private static final String PANAMA_CLASS = "org.roifeatures.ops.PanamaRoiKernels";
+  private static final String PANAMA_ENCODER_CLASS = "org.roifeatures.ops.PanamaHalfEncoder";
 
   private RoiKernelsProvider() {}
 
@@ -51,6 +54,16 @@ final class RoiKernelsProvider {
     return Holder.PANAMA;
   }
 
+  /** The bulk half-precision encoder {@link HalfPrecision} uses; vector exactly when the kernels are. */
+  static HalfEncoder halfEncoder() {
+    return Holder.ENCODER;
+  }
+
+  /** The vector encoder, or null when this JVM cannot run it (tests compare it with the scalar one). */
+  static HalfEncoder halfEncoderPanamaOrNull() {
+    return Holder.PANAMA_ENCODER;
+  }
+
   /**
    * The layout {@code kernels} run fastest on: the vector kernels read channel runs of channels-last
    * maps; the scalar kernels read one channel plane at a time, which CHW keeps compact in cache.
@@ -68,11 +81,16 @@ final class RoiKernelsProvider {
     static final RoiKernels PANAMA = PanamaLoader.createIfSupported(PANAMA_CLASS,
         RoiKernels.class, "Panama kernels");
     static final RoiKernels INSTANCE = choose();
+    static final HalfEncoder PANAMA_ENCODER = PanamaLoader.createIfSupported(PANAMA_ENCODER_CLASS,
+        HalfEncoder.class, "Panama half-precision encoder");
+    static final HalfEncoder ENCODER = INSTANCE == PANAMA && PANAMA_ENCODER != null
+        ? PANAMA_ENCODER : ScalarHalfEncoder.INSTANCE;
 
     private static RoiKernels choose() {
       String forced = System.getProperty(FORCE_PROPERTY, "");
       String why;
       RoiKernels chosen;
+      Level level = Level.INFO;
       if (forced.equalsIgnoreCase("scalar")) {
         chosen = DefaultRoiKernels.INSTANCE;
         why = FORCE_PROPERTY + "=scalar";
@@ -81,17 +99,17 @@ final class RoiKernelsProvider {
         why = "jdk.incubator.vector present";
       } else {
         chosen = DefaultRoiKernels.INSTANCE;
-        why = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-            ? "jdk.incubator.vector not enabled (add --add-modules jdk.incubator.vector)"
+        boolean moduleMissing = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty();
+        why = moduleMissing
+            ? "jdk.incubator.vector not enabled: add --add-modules jdk.incubator.vector to the JVM "
+                + "options for the vector kernels, several times faster"
             : "vector kernels unavailable on this CPU/JVM";
+        level = moduleMissing ? Level.WARNING : Level.INFO;
       }
-      log("roi-features kernels: " + chosen.name() + " (" + why + ")"
+      System.getLogger("org.roifeatures.ops").log(level, "roi-features kernels: " + chosen.name()
+          + " (" + why + ")"
           + (REFERENCE_SUMMATION ? "; RoI Align averages summed in torchvision's order" : ""));
       return chosen;
-    }
-
-    private static void log(String message) {
-      System.getLogger("org.roifeatures.ops").log(Level.INFO, message);
     }
   }
 }

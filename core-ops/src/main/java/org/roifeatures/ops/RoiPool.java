@@ -32,12 +32,7 @@ public final class RoiPool {
 
   /** Pools every box of {@code boxes} (length a multiple of 4) into a new array. */
   public static float[] forward(FeatureMap map, float[] boxes, RoiPoolParams params) {
-    Checks.notNull(boxes, "boxes");
-    Checks.notNull(map, "feature map");
-    Checks.notNull(params, "params");
-    int n = Boxes.count(boxes);
-    float[] out = new float[Math.multiplyExact(n, rowLength(map, params))];
-    forward(map, boxes, 0, n, params, out, 0);
-    return out;
+    return NewOutput.pool(map, boxes, params, 4, () -> rowLength(map, params),
+        (n, out) -> forward(map, boxes, 0, n, params, out, 0));
   }
 }

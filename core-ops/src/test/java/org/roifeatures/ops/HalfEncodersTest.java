@@ -61,10 +61,10 @@ class HalfEncodersTest {
 
   private static List<HalfEncoder> encoders() {
     List<HalfEncoder> list = new ArrayList<>();
-    list.add(HalfEncoders.get());
+    list.add(RoiKernelsProvider.halfEncoder());
     list.add(ScalarHalfEncoder.INSTANCE);
-    if (HalfEncoders.panamaOrNull() != null) {
-      list.add(HalfEncoders.panamaOrNull());
+    if (RoiKernelsProvider.halfEncoderPanamaOrNull() != null) {
+      list.add(RoiKernelsProvider.halfEncoderPanamaOrNull());
     }
     return list;
   }

@@ -34,10 +34,10 @@ class KernelChoiceTest {
   void halfPrecisionEncoderFollowsTheSameChoice() {
     String expected = System.getProperty("roifeatures.expectKernels", "");
     if (expected.equals("scalar")) {
-      assertNull(HalfEncoders.panamaOrNull());
+      assertNull(RoiKernelsProvider.halfEncoderPanamaOrNull());
       assertEquals("scalar", HalfPrecision.implementationName());
     } else if (expected.equals("panama")) {
-      assertNotNull(HalfEncoders.panamaOrNull(), "vector encoder did not load");
+      assertNotNull(RoiKernelsProvider.halfEncoderPanamaOrNull(), "vector encoder did not load");
       assertTrue(HalfPrecision.implementationName().startsWith("panama-"),
           HalfPrecision.implementationName());
     }
