@@ -6,11 +6,11 @@ import org.apache.spark.sql.DataFrameWriter;
  * Parquet writer options for a {@code binary} features column: one opaque value of C·PH·PW·4 bytes
  * (≈ 50 KB at 256×7×7) per row that never repeats.
  */
-final class BinaryVectorColumn {
+public final class BinaryVectorColumn {
 
   private BinaryVectorColumn() {}
 
-  static <T> DataFrameWriter<T> options(DataFrameWriter<T> w) {
+  public static <T> DataFrameWriter<T> options(DataFrameWriter<T> w) {
     return w
         // The dictionary encoder would hash and compare whole vectors until its dictionary overflows,
         // and min/max statistics compare and copy them; no reader can use either (a plain writer

@@ -31,7 +31,7 @@ import org.roifeatures.spark.output.RunRecord;
  * vector's metadata, row counts, a few rows; optionally exports rows (or a rejects output) to
  * .npy/.json/.csv for tools that cannot read Parquet (Debian has no pyarrow).
  */
-final class Inspect {
+public final class Inspect {
 
   private Inspect() {}
 
@@ -153,7 +153,7 @@ final class Inspect {
   }
 
   /** The features column's roi_features.* metadata. */
-  static Map<String, String> vectorMetadata(Dataset<Row> df) {
+  public static Map<String, String> vectorMetadata(Dataset<Row> df) {
     Map<String, String> m = new TreeMap<>();
     for (StructField f : df.schema().fields()) {
       if (f.name().equals("features")) {
@@ -169,7 +169,7 @@ final class Inspect {
   }
 
   /** A features value of any vector format as float32. */
-  static float[] decode(Object value, Map<String, String> meta) {
+  public static float[] decode(Object value, Map<String, String> meta) {
     if (value instanceof byte[] b) {
       String dtype = meta.getOrDefault("roi_features.dtype", "float32");
       ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);

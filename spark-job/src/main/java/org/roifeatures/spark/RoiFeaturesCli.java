@@ -29,7 +29,7 @@ public final class RoiFeaturesCli {
       "                   --rows N rows shown (3), --export-npy DIR writes features.npy, rows.json,",
       "                   metadata.json (or rejects.json for a rejects output), --export-rows N (20000);",
       "                   with several paths, each is exported to DIR/<last path component>",
-      "  bench            time the job per output format against a plain Parquet writer",
+      "  (bin/roi-features bench runs the job benchmark from the bench module: not in this jar)",
       "  help             this text",
       "",
       "common options:",
@@ -49,16 +49,6 @@ public final class RoiFeaturesCli {
       "  --image-size HxW       image size in pixels (default 384x512)",
       "  --seed N               random seed (default 7)",
       "  --format F             demo: which map format to run on: parquet | arrow | npy (default parquet)",
-      "",
-      "bench options:",
-      "  --out DIR              data and outputs (default target/bench-data)",
-      "  --images N --rois N --channels N   data set (default 20 x 1000, 256 channels)",
-      "  --level-counts 1,4     FPN level counts to run (1: roi_align on p3, n>1: multiscale)",
-      "  --formats F/P[/C],...  vector format/precision[/codec] runs (default: binary/float32,",
-      "                         binary/float16, binary/bfloat16, binary/float32/zstd,",
-      "                         array/float32, vector/float32; codec default snappy)",
-      "  --repeat N             time every run N times and report the fastest (default 1)",
-      "  --<run option> V       applied to every timed job, e.g. --batch.rois 16 --sampling.ratio 0",
       "",
       "inspect options:",
       "  --rows N               rows to print (default 3)",
@@ -113,12 +103,6 @@ public final class RoiFeaturesCli {
         }
         case "demo" -> {
           return demo(a, out);
-        }
-        case "bench" -> {
-          try (SparkSession spark = session(a)) {
-            JobBenchmark.run(spark, a.sample, a.options, out);
-          }
-          return 0;
         }
         case "inspect" -> {
           if (a.positional.isEmpty()) {
@@ -210,11 +194,19 @@ public final class RoiFeaturesCli {
   }
 
   static SparkSession session(Args a) {
+    return session(a.master);
+  }
+
+  /**
+   * The session for a command: the master from spark-submit, else {@code master}, else local mode
+   * on all cores; Kryo registered. Public for the benchmark launcher in the bench module.
+   */
+  public static SparkSession session(String master) {
     SparkConf conf = new SparkConf();
     conf.setIfMissing("spark.app.name", "roi-features");
     RoiFeaturesKryoRegistrator.sparkSettings().forEach(conf::setIfMissing);
-    if (a.master != null) {
-      conf.setMaster(a.master);
+    if (master != null) {
+      conf.setMaster(master);
     } else if (!conf.contains("spark.master")) {
       // Plain `java` without spark-submit and without --master: local mode on all cores.
       conf.setMaster("local[*]");
@@ -246,8 +238,7 @@ public final class RoiFeaturesCli {
     String master;
 
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
-        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows",
-        "rois", "formats", "level-counts", "repeat");
+        "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows");
 
     static Args parse(String[] args, int from) {
       Args a = new Args();

@@ -33,7 +33,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
-import org.roifeatures.spark.io.EmptyParquetOutput;
+import org.roifeatures.spark.parquet.EmptyParquetOutput;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;

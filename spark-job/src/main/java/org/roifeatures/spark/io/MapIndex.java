@@ -29,6 +29,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
+import org.roifeatures.spark.parquet.ParquetInputs;
 
 /**
  * Builds the feature-map index: one small row per (image, level) saying where the map lives and what

@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.roifeatures.spark.RejectReason;
+import org.roifeatures.spark.parquet.ParquetInputs;
 
 /**
  * Reads proposals ({@code image_id, x1, y1, x2, y2} and optional {@code score, label, roi_id}) from

@@ -43,6 +43,16 @@ class PartitionKeysTest extends SparkTestBase {
   }
 
   @Test
+  void ownMurmur3EqualsSparksHash() {
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 10_000; i++) {
+      int v = i < 100 ? i - 50 : random.nextInt();
+      assertEquals(org.apache.spark.unsafe.hash.Murmur3_x86_32.hashInt(v, 42),
+          PartitionKeys.murmur3HashInt(v, 42), "value " + v);
+    }
+  }
+
+  @Test
   void keysAreDistinctAndNonNegative() {
     int[] keys = PartitionKeys.keysFor(1000);
     Set<Integer> seen = new HashSet<>();

@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,14 +10,34 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.JobSummary;
 
 /** The job benchmark on a tiny data set: what it runs, counts and prints, not how fast. */
-class JobBenchmarkTest extends SparkTestBase {
+class JobBenchmarkTest {
+
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2]").appName("bench-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
 
   @Test
   void timesEveryFormatAndEveryPlainWriterWithTheGivenJobOptions() throws Exception {
-    Path dir = tempDir("bench");
+    java.nio.file.Files.createDirectories(Path.of("target"));
+    Path dir = java.nio.file.Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench");
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
@@ -41,7 +61,10 @@ class JobBenchmarkTest extends SparkTestBase {
         assertTrue(text.contains(w.label), text);
       }
     } finally {
-      deleteTree(dir);
+      try (var files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile)
+            .forEach(java.io.File::delete);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-package org.roifeatures.spark.io;
+package org.roifeatures.spark.parquet;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;

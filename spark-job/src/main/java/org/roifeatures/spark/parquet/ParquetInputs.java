@@ -1,4 +1,4 @@
-package org.roifeatures.spark.io;
+package org.roifeatures.spark.parquet;
 
 import java.io.IOException;
 import java.util.ArrayList;

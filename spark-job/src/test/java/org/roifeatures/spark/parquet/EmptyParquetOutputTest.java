@@ -1,4 +1,4 @@
-package org.roifeatures.spark.io;
+package org.roifeatures.spark.parquet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

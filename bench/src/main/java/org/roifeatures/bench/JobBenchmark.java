@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,11 +22,19 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.roifeatures.spark.BinaryVectorColumn;
+import org.roifeatures.spark.Inspect;
+import org.roifeatures.spark.JobConfig;
+import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.JobSummary;
+import org.roifeatures.spark.RoiFeaturesCli;
+import org.roifeatures.spark.RoiFeaturesJob;
 import org.roifeatures.spark.parquet.FeatureParquetFormat;
 import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
- * The job benchmark ({@code roi-features bench}): on generated sample data (N images × R RoIs, C
+ * The job benchmark ({@code bin/roi-features bench}, which runs {@link #main} with the bench jar on
+ * the class path; not part of the shipped job jar): on generated sample data (N images × R RoIs, C
  * channels, 7×7, one and four FPN levels), times the whole job per output format and precision, and a
  * plain Spark job that writes the same number of same-length binary vectors without computing them —
  * the ceiling a Parquet-bound job can reach. Prints one table row per run.
@@ -41,6 +49,37 @@ public final class JobBenchmark {
   }
 
   private JobBenchmark() {}
+
+  /**
+   * {@code --out DIR --images N --rois N --channels N --level-counts 1,4 --formats F/P[/C],...
+   * --repeat N} and any run option as {@code --key value}, applied to every timed job.
+   */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, String> jobOptions = new LinkedHashMap<>();
+    String master = null;
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        System.err.println("roi-features bench: expected --key value pairs, got '" + args[i] + "'");
+        System.exit(2);
+      }
+      String key = args[i].substring(2);
+      String value = args[++i];
+      if (key.equals("master")) {
+        master = value;
+      } else if (JobOptions.byKey().containsKey(key)) {
+        jobOptions.put(key, value);
+      } else {
+        options.put(key, value);
+      }
+    }
+    try (SparkSession spark = RoiFeaturesCli.session(master)) {
+      run(spark, options, jobOptions, System.out);
+    } catch (IllegalArgumentException e) {
+      System.err.println("roi-features bench: " + e.getMessage());
+      System.exit(2);
+    }
+  }
 
   /**
    * Runs everything and prints the table; {@code options} are the CLI's sample options,
