@@ -24,9 +24,10 @@ class JobBenchmarkTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("bench-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("bench-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2");
+    org.roifeatures.spark.RoiFeaturesKryoRegistrator.sparkSettings().forEach(b::config);
+    spark = b.getOrCreate();
   }
 
   @AfterAll

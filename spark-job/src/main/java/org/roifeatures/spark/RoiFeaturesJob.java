@@ -129,15 +129,17 @@ public final class RoiFeaturesJob {
             summary.rejected() + " proposals were rejected (fail.on.rejects=true)"));
         throw e;
       }
-      RunRecord.complete(hadoopConf, out.features(), out.rejects(),
-          state.record(summary, "complete", null));
+      try {
+        RunRecord.complete(hadoopConf, out.features(), out.rejects(),
+            state.record(summary, "complete", null));
+      } catch (IOException e) {
+        throw new IllegalStateException("every output was written, but the run could not be "
+            + "marked complete in " + out.features() + ": " + e.getMessage(), e);
+      }
       return summary;
-    } catch (IOException e) {
-      throw new IllegalStateException("every output was written, but the run could not be marked "
-          + "complete in " + out.features() + ": " + e.getMessage(), e);
     } catch (RejectsFoundException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
       if (state.featuresCommitted) {
         RunRecord.failed(hadoopConf, out.features(), state.record(null, "failed",
             OutputPaths.oneLineMessage(e)));
