@@ -33,6 +33,7 @@ import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.EmptyParquetOutput;
+import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
@@ -213,7 +214,7 @@ public final class RoiFeaturesJob {
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
     phase(spark, "shuffle proposals, pool and write features");
-    write(features, cfg, saveMode, settings.vectorFormat()).save(outputPath);
+    InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()), outputPath);
     phaseStart = lap(phases, "features", phaseStart);
     try {
       OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
