@@ -123,6 +123,19 @@ class ProposalInputErrorsTest extends SparkTestBase {
     run(p, "pq-magic").assertUserError("part-99999-corrupt.parquet");
   }
 
+  @Test
+  void parquetFooterLengthBeyondTheFileIsOneLineNamingTheFile() throws Exception {
+    Path p = dir.resolve("pq-footer");
+    Files.createDirectories(p);
+    byte[] bytes = new byte[64];
+    byte[] magic = "PAR1".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(magic, 0, bytes, 0, 4);
+    System.arraycopy(magic, 0, bytes, bytes.length - 4, 4);
+    bytes[bytes.length - 5] = 0x7f; // footer length 0x7f...: 2 GB claimed by a 64-byte file
+    Files.write(p.resolve("part-0.parquet"), bytes);
+    run(p, "pq-footer").assertUserError("part-0.parquet", "not a Parquet file");
+  }
+
   /**
    * Chosen behaviour: a 0-byte CSV (or JSON lines) file and a header-only CSV both hold no proposals:
    * the job succeeds, writes empty outputs and the summary says 0 proposals read.

@@ -153,14 +153,15 @@ public final class InputFiles {
   }
 
   /**
-   * Checks that every file is Parquet by its magic numbers ({@code PAR1}, or {@code PARE}, at the start and at the end,
-   * at least 12 bytes): two small reads per file on the driver, instead of a Spark task failure in
-   * the middle of the job. A file with the magic but a corrupt footer still fails inside Spark, where
-   * {@link InputErrors} names it.
+   * Checks that every file is Parquet by its magic numbers ({@code PAR1}, or {@code PARE}, at the
+   * start and at the end, at least 12 bytes) and a footer length within the file: two small reads
+   * per file on the driver, instead of a Spark task failure in the middle of the job. A file with
+   * the magic but a corrupt footer still fails inside Spark, where {@link InputErrors} names it.
    */
   public void checkParquetMagic(Configuration conf) {
     byte[] head = new byte[4];
     byte[] tail = new byte[4];
+    byte[] footerLength = new byte[4];
     for (FileStatus f : files) {
       Path p = f.getPath();
       long len = f.getLen();
@@ -170,6 +171,7 @@ public final class InputFiles {
       }
       try (FSDataInputStream in = p.getFileSystem(conf).open(p)) {
         in.readFully(0, head);
+        in.readFully(len - 8, footerLength);
         in.readFully(len - 4, tail);
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + what + " file " + p + ": "
@@ -178,6 +180,12 @@ public final class InputFiles {
       if (!isMagic(head) || !isMagic(tail)) {
         throw new IllegalArgumentException(what + " file " + p + " is not a Parquet file (no PAR1 "
             + (isMagic(head) ? "at its end" : "at its start") + ")");
+      }
+      long footer = java.nio.ByteBuffer.wrap(footerLength).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+          .getInt() & 0xffffffffL;
+      if (footer > len - 12) {
+        throw new IllegalArgumentException(what + " file " + p + " is not a Parquet file (its footer "
+            + "claims " + footer + " bytes, the file has " + len + ")");
       }
     }
   }
