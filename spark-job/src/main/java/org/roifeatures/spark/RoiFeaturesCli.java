@@ -76,7 +76,7 @@ public final class RoiFeaturesCli {
     String command = args[0];
     Args a;
     try {
-      a = Args.parse(args, 1);
+      a = Args.parse(command, args, 1);
     } catch (IllegalArgumentException e) {
       err.println("roi-features: " + e.getMessage());
       return 2;
@@ -177,20 +177,46 @@ public final class RoiFeaturesCli {
 
   private static void generate(SparkSession spark, Args a, PrintStream out) throws Exception {
     SampleGenerator.Spec d = SampleGenerator.Spec.defaults();
-    String[] size = a.sample.getOrDefault("image-size", d.imageHeight() + "x" + d.imageWidth()).split("x");
+    String sizeText = a.sample.getOrDefault("image-size", d.imageHeight() + "x" + d.imageWidth());
+    String[] size = sizeText.split("x", -1);
+    if (size.length != 2) {
+      throw new IllegalArgumentException("option --image-size must be HxW, got '" + sizeText + "'");
+    }
     SampleGenerator.Spec spec = new SampleGenerator.Spec(
-        Integer.parseInt(a.sample.getOrDefault("images", "" + d.images())),
-        Integer.parseInt(a.sample.getOrDefault("levels", "" + d.levels())),
-        Integer.parseInt(a.sample.getOrDefault("channels", "" + d.channels())),
-        Integer.parseInt(a.sample.getOrDefault("min-rois", "" + d.minRois())),
-        Integer.parseInt(a.sample.getOrDefault("max-rois", "" + d.maxRois())),
-        Integer.parseInt(size[0]), Integer.parseInt(size[1]),
-        Long.parseLong(a.sample.getOrDefault("seed", "" + d.seed())));
+        intOption(a, "images", d.images()),
+        intOption(a, "levels", d.levels()),
+        intOption(a, "channels", d.channels()),
+        intOption(a, "min-rois", d.minRois()),
+        intOption(a, "max-rois", d.maxRois()),
+        number("image-size", size[0]).intValue(), number("image-size", size[1]).intValue(),
+        number("seed", a.sample.getOrDefault("seed", "" + d.seed())));
     Path dir = Paths.get(a.sample.getOrDefault("out", "sample-data"));
     out.println("generating " + spec + " into " + dir.toAbsolutePath());
     long n = SampleGenerator.generate(spark, dir, spec);
     out.println("wrote " + spec.images() + " images, " + n + " proposals: maps_parquet/, maps_arrow/, "
         + "maps_npy/, proposals_parquet/, proposals_csv/, proposals_json/");
+  }
+
+  /** A sample option as an int, or {@code dflt}; a bad number is an error naming the option. */
+  private static int intOption(Args a, String key, int dflt) {
+    String v = a.sample.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    long n = number(key, v);
+    if (n != (int) n) {
+      throw new IllegalArgumentException("option --" + key + " is out of range: " + v);
+    }
+    return (int) n;
+  }
+
+  private static Long number(String key, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("option --" + key + " needs a whole number, got '" + value
+          + "'");
+    }
   }
 
   static SparkSession session(Args a) {
@@ -240,8 +266,28 @@ public final class RoiFeaturesCli {
     static final List<String> SAMPLE_KEYS = List.of("out", "images", "levels", "channels",
         "min-rois", "max-rois", "image-size", "seed", "format", "rows", "export-npy", "export-rows");
 
+    /**
+     * Options that mean something else for these commands than the run option of the same name:
+     * {@code generate-sample --levels 4} (and {@code demo}, which generates) is the number of FPN
+     * levels to write, not the multiscale op's list of levels ({@code --set levels=p3,p4} still sets
+     * the run option).
+     */
+    static final Map<String, List<String>> COMMAND_SAMPLE_KEYS = Map.of(
+        "generate-sample", List.of("levels"), "demo", List.of("levels"));
+
     static Args parse(String[] args, int from) {
+      return parse("", args, from);
+    }
+
+    /**
+     * Parses {@code args[from..]} for {@code command}. An option takes the next argument as its
+     * value unless that starts with {@code --} (then the value is missing: {@code --op --pooled.height
+     * 7} is an error, not op "--pooled.height"); a value starting with a single '-', such as
+     * {@code --canonical.level -1}, is a value. {@code --key=value} takes any value.
+     */
+    static Args parse(String command, String[] args, int from) {
       Args a = new Args();
+      List<String> commandSampleKeys = COMMAND_SAMPLE_KEYS.getOrDefault(command, List.of());
       Map<String, JobOptions.Option> known = JobOptions.byKey();
       for (int i = from; i < args.length; i++) {
         String arg = args[i];
@@ -256,7 +302,7 @@ public final class RoiFeaturesCli {
           value = key.substring(eq + 1);
           key = key.substring(0, eq);
         } else {
-          if (i + 1 >= args.length) {
+          if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
             throw new IllegalArgumentException("option --" + key + " needs a value");
           }
           value = args[++i];
@@ -276,7 +322,9 @@ public final class RoiFeaturesCli {
             a.options.put(k, value.substring(e + 1));
           }
           default -> {
-            if (known.containsKey(key)) {
+            if (commandSampleKeys.contains(key)) {
+              a.sample.put(key, value);
+            } else if (known.containsKey(key)) {
               a.options.put(key, value);
             } else if (SAMPLE_KEYS.contains(key)) {
               a.sample.put(key, value);

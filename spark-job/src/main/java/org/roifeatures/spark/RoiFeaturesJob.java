@@ -33,12 +33,13 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
-import org.roifeatures.spark.parquet.EmptyParquetOutput;
+import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
+import org.roifeatures.spark.parquet.EmptyParquetOutput;
 import org.roifeatures.spark.parquet.FeatureParquetFormat;
 import org.roifeatures.spark.task.FeatureTask;
 import org.roifeatures.spark.task.HoldForKill;
@@ -203,6 +204,10 @@ public final class RoiFeaturesJob {
 
     Map<String, Double> phases = new LinkedHashMap<>();
     long phaseStart = System.nanoTime();
+    // Listing only: a missing or unreadable proposals path fails before the maps are indexed.
+    String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
+    String proposalsFormat = Proposals.detectFormat(spark, proposalsPath,
+        cfg.getChoice(JobOptions.PROPOSALS_FORMAT));
     phase(spark, "index feature maps");
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
@@ -227,10 +232,9 @@ public final class RoiFeaturesJob {
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
     phaseStart = lap(phases, "index", phaseStart);
-    String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
     phase(spark, "read, validate and group proposals");
-    Proposals.Read proposals = Proposals.read(spark, proposalsPath,
-        Proposals.detectFormat(spark, proposalsPath, cfg.getChoice(JobOptions.PROPOSALS_FORMAT)), settings.op() == RoiOp.ROI_ALIGN_ROTATED);
+    Proposals.Read proposals = Proposals.read(spark, proposalsPath, proposalsFormat,
+        settings.op() == RoiOp.ROI_ALIGN_ROTATED);
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -305,7 +309,8 @@ public final class RoiFeaturesJob {
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
     phase(spark, "shuffle proposals, pool and write features");
-    write(features, cfg, saveMode, settings.vectorFormat()).save(outputPath);
+    InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()),
+        outputPath);
     state.featuresCommitted = true;
     phaseStart = lap(phases, "features", phaseStart);
     try {

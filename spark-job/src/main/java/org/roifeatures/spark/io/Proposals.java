@@ -5,16 +5,23 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.roifeatures.spark.RejectReason;
 import org.roifeatures.spark.parquet.ParquetInputs;
 
@@ -40,10 +47,16 @@ public final class Proposals {
   private Proposals() {}
 
   /**
-   * Resolves {@code auto}: from the path's extension, else from the extension of the files in the
-   * directory (Spark writes {@code part-*.csv}, {@code part-*.json}, {@code part-*.parquet}).
+   * Resolves {@code auto}: from the path's extension, else from the extension of the input's own
+   * files (Spark writes {@code part-*.csv}, {@code part-*.json}, {@code part-*.parquet}): those
+   * directly in the directory and in its partition directories, never those of another
+   * subdirectory (see {@link InputFiles}), so an output written inside a CSV proposals directory
+   * does not make it Parquet.
+   *
+   * @throws IllegalArgumentException "proposals path X does not exist", or the format is unclear
    */
   public static String detectFormat(SparkSession spark, String path, String format) {
+    InputFiles files = InputFiles.list(hadoopConf(spark), WHAT, path);
     if (!format.equals("auto")) {
       return format;
     }
@@ -51,18 +64,23 @@ public final class Proposals {
     if (byName != null) {
       return byName;
     }
-    try {
-      for (String f : MapIndex.listFiles(spark, path)) {
-        String byFile = formatOf(f);
-        if (byFile != null) {
-          return byFile;
-        }
+    for (FileStatus f : files.files()) {
+      String byFile = formatOf(f.getPath().getName());
+      if (byFile != null) {
+        return byFile;
       }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list proposals at " + path + ": " + e.getMessage(), e);
     }
     throw new IllegalArgumentException("cannot tell the format of proposals at " + path
-        + " (no .parquet, .csv or .json files); set proposals.format to parquet, csv or json");
+        + " (no .parquet, .csv or .json files" + (files.ignoredDirs().isEmpty() ? ""
+        : "; subdirectories are not read: " + files.ignoredDirs()) + "); set proposals.format to "
+        + "parquet, csv or json");
+  }
+
+  /** Names the input in messages: "proposals path X does not exist". */
+  private static final String WHAT = "proposals";
+
+  private static Configuration hadoopConf(SparkSession spark) {
+    return spark.sparkContext().hadoopConfiguration();
   }
 
   /** The format a file name's extension implies, or null. */
@@ -94,16 +112,17 @@ public final class Proposals {
    * {@code x2 − x1} and {@code y2 − y1}).
    */
   public static Read read(SparkSession spark, String path, String format, boolean rotated) {
-    Dataset<Row> raw = switch (format) {
-      case "csv" -> spark.read().option("header", "true").option("mode", "PERMISSIVE")
-          .option("inferSchema", "false").csv(path);
-      case "json" -> spark.read().option("primitivesAsString", "true").option("mode", "PERMISSIVE")
-          .json(path);
-      case "parquet" -> ParquetInputs.read(spark, path);
-      default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
-          + "| json | auto, got '" + format + "'");
-    };
+    Configuration conf = hadoopConf(spark);
+    InputFiles files = InputFiles.list(conf, WHAT, path).requireFiles();
+    Dataset<Row> raw = InputErrors.reading(WHAT, () -> readRaw(spark, path, format, files, conf));
     List<String> names = Arrays.asList(raw.columns());
+    if (names.isEmpty() && files.allEmpty() && !format.equals("parquet")) {
+      // Chosen: 0-byte CSV / JSON-lines files hold no proposals, exactly like a header-only CSV
+      // (the job succeeds with 0 rows and the summary says 0 proposals), rather than failing on
+      // the columns Spark found in them (none). A 0-byte Parquet file is not a Parquet file.
+      raw = spark.createDataFrame(List.of(), EMPTY_SCHEMA);
+      names = Arrays.asList(raw.columns());
+    }
     List<String> missing = new ArrayList<>();
     for (String c : List.of("image_id", "x1", "y1", "x2", "y2")) {
       if (!names.contains(c)) {
@@ -147,18 +166,17 @@ public final class Proposals {
     for (String c : COORDS) {
       checks.add(new Column[] {col(c).isNull(), lit(RejectReason.NON_FINITE_BOX.name()),
           lit(c + " is missing")});
-      checks.add(new Column[] {functions.isnan(col(c)).or(functions.abs(col(c)).gt(Float.MAX_VALUE)),
+      checks.add(new Column[] {notFloat32(col(c)),
           lit(RejectReason.NON_FINITE_BOX.name()),
           concat(lit(c + "="), col(c).cast("string"), lit(" is not a finite float32"))});
     }
-    checks.add(new Column[] {functions.isnan(col("angle")).or(functions.abs(col("angle"))
-        .gt(Float.MAX_VALUE)), lit(RejectReason.NON_FINITE_BOX.name()),
+    checks.add(new Column[] {notFloat32(col("angle")), lit(RejectReason.NON_FINITE_BOX.name()),
         concat(lit("angle="), col("angle").cast("string"), lit(" is not a finite float32"))});
     if (rotated) {
       // w = x2 - x1 and h = y2 - y1 must be float32 sizes >= 0.
       Column w = col("x2").minus(col("x1"));
       Column h = col("y2").minus(col("y1"));
-      checks.add(new Column[] {w.lt(0).or(h.lt(0)).or(w.gt(Float.MAX_VALUE)).or(h.gt(Float.MAX_VALUE)),
+      checks.add(new Column[] {w.lt(0).or(h.lt(0)).or(notFloat32(w)).or(notFloat32(h)),
           lit(RejectReason.BAD_ROTATED_BOX.name()),
           concat(lit("rotated box needs 0 <= x2 - x1 and 0 <= y2 - y1 within float32, got x1="),
               col("x1").cast("string"),
@@ -182,6 +200,108 @@ public final class Proposals {
         col("_problem").getField("reason").as("reason"),
         col("_problem").getField("detail").as("detail"), col("_order")),
         names.contains("roi_id"));
+  }
+
+  /** The required columns, as strings: what an input without a single record reads as. */
+  private static final StructType EMPTY_SCHEMA = new StructType()
+      .add("image_id", DataTypes.StringType).add("x1", DataTypes.StringType)
+      .add("y1", DataTypes.StringType).add("x2", DataTypes.StringType)
+      .add("y2", DataTypes.StringType);
+
+  /**
+   * Spark's reader on the input's files (see {@link InputFiles#readerPaths}). Parquet files are
+   * checked for their magic numbers first. Columns whose names differ only in case (a JSON record
+   * with {@code "X1"} next to others with {@code "x1"}) are an error naming both spellings and a
+   * file holding the odd one: Spark resolves column names case-insensitively, so it cannot keep
+   * both, and reading case-sensitively instead would silently make that record's {@code X1} an
+   * unknown column and its box "x1 is missing", or pool it from a value the user did not mean;
+   * an error loses nothing and says exactly what to fix.
+   */
+  private static Dataset<Row> readRaw(SparkSession spark, String path, String format,
+      InputFiles files, Configuration conf) {
+    if (format.equals("parquet")) {
+      files.checkParquetMagic(conf);
+    }
+    String[] paths = files.readerPaths();
+    DataFrameReader reader = spark.read();
+    if (files.basePath() != null) {
+      reader = reader.option("basePath", files.basePath());
+    }
+    try {
+      return switch (format) {
+        case "csv" -> reader.option("header", "true").option("mode", "PERMISSIVE")
+            .option("inferSchema", "false").csv(paths);
+        case "json" -> reader.option("primitivesAsString", "true").option("mode", "PERMISSIVE")
+            .json(paths);
+        case "parquet" -> files.basePath() == null ? ParquetInputs.read(spark, path)
+            : reader.parquet(paths);
+        default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
+            + "| json | auto, got '" + format + "'");
+      };
+    } catch (Exception e) { // AnalysisException is checked, and thrown undeclared
+      if (e instanceof SparkThrowable st && "COLUMN_ALREADY_EXISTS".equals(st.getCondition())) {
+        throw new IllegalArgumentException(caseClash(spark, path, format, paths, files.basePath()),
+            e);
+      }
+      throw InputErrors.rethrow(e);
+    }
+  }
+
+  /** The message for columns that differ only in case, naming every spelling and a file of each. */
+  private static String caseClash(SparkSession spark, String path, String format, String[] paths,
+      String basePath) {
+    String base = "proposals at " + path + " have columns whose names differ only in case";
+    try {
+      // A session of its own, so that the case-sensitive setting touches nothing else.
+      SparkSession sensitive = spark.newSession();
+      sensitive.conf().set("spark.sql.caseSensitive", "true");
+      DataFrameReader reader = sensitive.read();
+      if (basePath != null) {
+        reader = reader.option("basePath", basePath);
+      }
+      Dataset<Row> all = format.equals("json") ? reader.option("primitivesAsString", "true").json(paths)
+          : format.equals("csv") ? reader.option("header", "true").csv(paths) : reader.parquet(paths);
+      Map<String, List<String>> byLower = new TreeMap<>();
+      for (String c : all.columns()) {
+        byLower.computeIfAbsent(c.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(c);
+      }
+      List<String> parts = new ArrayList<>();
+      for (List<String> spellings : byLower.values()) {
+        if (spellings.size() < 2) {
+          continue;
+        }
+        List<String> named = new ArrayList<>();
+        for (String c : spellings) {
+          List<Row> first = all.filter(col("`" + c + "`").isNotNull())
+              .select(functions.input_file_name()).limit(1).collectAsList();
+          named.add("\"" + c + "\"" + (first.isEmpty() ? "" : " (e.g. in " + first.get(0).getString(0)
+              + ")"));
+        }
+        parts.add(String.join(" vs ", named));
+      }
+      return base + ": " + String.join("; ", parts) + "; spell each column one way (lower case: "
+          + "image_id, x1, y1, x2, y2, score, label, angle, roi_id)";
+    } catch (Exception e) {
+      return base + " (" + InputErrors.oneLine(e) + "); spell each column one way (lower case)";
+    }
+  }
+
+  /**
+   * The smallest double that becomes infinite as a float32: 2^128 − 2^103, halfway between
+   * {@link Float#MAX_VALUE} (2^128 − 2^104) and 2^128; the tie rounds to even, which is 2^128
+   * (MAX_VALUE's significand is odd). Every double below it in magnitude is a finite float32.
+   *
+   * <p>Values are read as doubles and become floats in the tasks ({@code (float)} rounds to nearest).
+   * The check used to compare with {@code Float.MAX_VALUE} itself (2^128 − 2^104 exactly), which
+   * refused the text {@code 3.4028235e38}: that is how Java prints MAX_VALUE, but as a double it is
+   * a little above MAX_VALUE's exact value (while still rounding to it as a float), so the largest
+   * float could not round-trip through a CSV or JSON file.
+   */
+  static final double FLOAT32_OVERFLOW = 0x1.ffffffp127;
+
+  /** NaN, or so large that it rounds to an infinite float32 (infinities included). */
+  private static Column notFloat32(Column value) {
+    return functions.isnan(value).or(functions.abs(value).geq(lit(FLOAT32_OVERFLOW)));
   }
 
   private static Column optional(List<String> names, String column) {
