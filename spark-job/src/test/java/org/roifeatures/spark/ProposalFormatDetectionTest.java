@@ -46,10 +46,12 @@ class ProposalFormatDetectionTest extends SparkTestBase {
     Path p = dir.resolve("csv-with-output");
     Files.createDirectories(p);
     Files.writeString(p.resolve("part-0.csv"), HEADER + "\n" + ROWS);
-    // A previous run's features written inside the proposals directory.
+    // A run's features written inside the proposals directory (the job itself now refuses such an
+    // output path; another tool, or an older version, may still have put one there).
     JobSummary first = runJob(JobOptions.MAPS_PATH, maps.toString(), JobOptions.PROPOSALS_PATH,
-        p.toString(), JobOptions.OUTPUT_PATH, p.resolve("features").toString());
+        p.toString(), JobOptions.OUTPUT_PATH, dir.resolve("out-first").toString());
     assertEquals(3, first.roisWritten());
+    Files.move(dir.resolve("out-first"), p.resolve("features"));
     assertEquals("csv", Proposals.detectFormat(spark, p.toString(), "auto"));
     JobSummary second = runJob(JobOptions.MAPS_PATH, maps.toString(), JobOptions.PROPOSALS_PATH,
         p.toString(), JobOptions.OUTPUT_PATH, dir.resolve("out-second").toString());
