@@ -114,6 +114,39 @@ public final class JobConfig implements Serializable {
     throw new IllegalArgumentException("option " + key + " must be true or false, got '" + get(key) + "'");
   }
 
+  /** A size in bytes: a positive count, or one with suffix k, m or g (binary: 1k = 1024). */
+  public long getBytes(String key) {
+    return parseBytes(key, get(key));
+  }
+
+  /** {@link #getBytes} of a given text; the exception names {@code key} and the text. */
+  static long parseBytes(String key, String text) {
+    String v = text.trim().toLowerCase(java.util.Locale.ROOT);
+    int shift = 0;
+    if (!v.isEmpty()) {
+      switch (v.charAt(v.length() - 1)) {
+        case 'k' -> shift = 10;
+        case 'm' -> shift = 20;
+        case 'g' -> shift = 30;
+        default -> shift = 0;
+      }
+    }
+    String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+    long n = -1;
+    if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
+      try {
+        n = Long.parseLong(digits);
+      } catch (NumberFormatException e) {
+        n = -1; // more digits than a long holds
+      }
+    }
+    if (n <= 0 || n > Long.MAX_VALUE >> shift) {
+      throw new IllegalArgumentException("option " + key + " must be a positive number of bytes, "
+          + "optionally with suffix k, m or g (e.g. 512m), got '" + text + "'");
+    }
+    return n << shift;
+  }
+
   /** A choice among {@code allowed} (case-insensitive), returned lower-case. */
   public String getChoice(String key, String... allowed) {
     String v = get(key).toLowerCase(java.util.Locale.ROOT);

@@ -99,6 +99,11 @@ public final class JobOptions {
     return m;
   }
 
+  /** The default of {@code key} (null when it has none). */
+  static String defaultOf(String key) {
+    return byKey().get(key).defaultValue();
+  }
+
   /** The {@code --help} text for all options. */
   static String help() {
     StringBuilder s = new StringBuilder();

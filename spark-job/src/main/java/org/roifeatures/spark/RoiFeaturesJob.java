@@ -129,7 +129,8 @@ public final class RoiFeaturesJob {
     IndexStats stats = collected != null ? IndexStats.ofEntries(collected)
         : readingMaps(() -> IndexStats.of(index));
     OpSettings settings = settings(cfg, stats, configuredScales)
-        .withUnreadableMapFiles(stats.unreadableMapFiles());
+        .withUnreadableMapFiles(stats.unreadableMapFiles())
+        .withMapChecks(cfg.getBytes(JobOptions.MAPS_MAX_BYTES), cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
