@@ -132,6 +132,88 @@ class MapFileSafetyTest extends SparkTestBase {
     runAndCheck(arrow.toString(), images, good, "limit_arrow", JobOptions.MAPS_MAX_BYTES, "8k");
   }
 
+  @Test
+  void aFlippedBitInAParquetDataPageIsCaughtByItsCrc() throws Exception {
+    Map<String, float[]> good = new HashMap<>();
+    List<Row> rows = new ArrayList<>();
+    List<String> ids = List.of("crc1", "crc2", "flipped", "crc3");
+    for (String id : ids) {
+      float[] m = map(id.hashCode(), C * H * W);
+      if (!id.equals("flipped")) {
+        good.put(id, m);
+      }
+      rows.add(mapRow(id, m, H, W));
+    }
+    // One map per page, without dictionary: the flipped page holds exactly one image's map.
+    String mapsPath = dir.resolve("crc_parquet").toString();
+    spark.createDataFrame(rows, SampleGenerator.MAP_SCHEMA).coalesce(1).write()
+        .option("parquet.enable.dictionary", "false").option("parquet.page.row.count.limit", "1")
+        .option("parquet.page.size.row.check.min", "1").option("parquet.page.size.row.check.max", "1")
+        .parquet(mapsPath);
+    Path file = onlyParquetFile(mapsPath);
+    long row = spark.read().parquet(file.toString()).select("image_id", "_metadata.row_index")
+        .collectAsList().stream().filter(r -> r.getString(0).equals("flipped"))
+        .mapToLong(r -> r.getLong(1)).findFirst().orElseThrow();
+    long offset = flipBitInDataPagePayload(file, row);
+    // The local file system keeps its own checksum beside each file and would catch the flip before
+    // Parquet does; object stores keep none, so the page CRC is all there is.
+    Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
+
+    List<Image> images = List.of(new Image("crc1", null, null), new Image("crc2", null, null),
+        new Image("flipped", "MAP_UNREADABLE", file.getFileName().toString()),
+        new Image("crc3", null, null));
+    Map<String, Row> rejects = runAndCheck(mapsPath, images, good, "crc");
+    String detail = rejects.get("flipped/0").getAs("detail");
+    assertTrue(detail.contains("CRC") && detail.contains("offset " + offset), detail);
+  }
+
+  /**
+   * Flips one bit in the middle of the payload (the bytes after the page header) of the data page
+   * holding {@code row} of the {@code data} column; returns the page's offset in the file.
+   */
+  private static long flipBitInDataPagePayload(Path file, long row) throws Exception {
+    long pageOffset;
+    long payloadStart;
+    int payloadLength;
+    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+        new org.apache.hadoop.fs.Path(file.toString()), new Configuration()))) {
+      long first = 0;
+      BlockMetaData block = null;
+      for (BlockMetaData b : r.getRowGroups()) {
+        if (row < first + b.getRowCount()) {
+          block = b;
+          break;
+        }
+        first += b.getRowCount();
+      }
+      ColumnChunkMetaData data = block.getColumns().stream()
+          .filter(c -> c.getPath().toDotString().equals("data")).findFirst().orElseThrow();
+      OffsetIndex pages = r.readOffsetIndex(data);
+      int page = 0;
+      while (page + 1 < pages.getPageCount() && pages.getFirstRowIndex(page + 1) <= row - first) {
+        page++;
+      }
+      pageOffset = pages.getOffset(page);
+      try (InputStream in = Files.newInputStream(file)) {
+        in.skipNBytes(pageOffset);
+        byte[] rest = in.readNBytes(pages.getCompressedPageSize(page));
+        java.io.ByteArrayInputStream headerBytes = new java.io.ByteArrayInputStream(rest);
+        PageHeader header = Util.readPageHeader(headerBytes);
+        assertTrue(header.isSetCrc(), "the writer stores page CRCs by default");
+        payloadLength = header.getCompressed_page_size();
+        payloadStart = pageOffset + rest.length - headerBytes.available();
+      }
+    }
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long at = payloadStart + payloadLength / 2;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x10);
+    }
+    return pageOffset;
+  }
+
   /**
    * Runs roi_align over two proposals per image, checks every proposal's fate against {@code
    * images}, every written vector against core-ops on {@code good}, returns rejects by "image/roi".

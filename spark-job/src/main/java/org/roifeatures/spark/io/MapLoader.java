@@ -126,7 +126,7 @@ public final class MapLoader implements AutoCloseable {
       if (parquet != null) {
         parquet.close();
       }
-      parquet = new ParquetBlobReader(conf, path);
+      parquet = new ParquetBlobReader(conf, path, verifyChecksums);
     }
     return parquet;
   }
