@@ -167,6 +167,27 @@ class MapFileSafetyTest extends SparkTestBase {
     assertTrue(detail.contains("CRC") && detail.contains("offset " + offset), detail);
   }
 
+  @Test
+  void anEmptyParquetMapsFileIsUnreadableNamingIt() throws Exception {
+    Map<String, float[]> good = new HashMap<>();
+    good.put("e_good1", map(11, C * H * W));
+    good.put("e_good2", map(12, C * H * W));
+    String mapsPath = dir.resolve("empty_parquet").toString();
+    spark.createDataFrame(List.of(mapRow("e_good1", good.get("e_good1"), H, W),
+        mapRow("e_good2", good.get("e_good2"), H, W)), SampleGenerator.MAP_SCHEMA).coalesce(1)
+        .write().parquet(mapsPath);
+    // One before Spark's part file in name order (the schema is read from the first file), one after.
+    Files.write(Path.of(mapsPath, "0-empty.parquet"), new byte[0]);
+    Files.write(Path.of(mapsPath, "zz-empty.parquet"), new byte[0]);
+
+    // The image whose map was in one of the empty files cannot be told from one with no map at all:
+    // its reject names the files the job could not read.
+    List<Image> images = List.of(new Image("e_good1", null, null),
+        new Image("e_lost", "MAP_UNREADABLE", "0-empty.parquet"), new Image("e_good2", null, null));
+    Map<String, Row> rejects = runAndCheck(mapsPath, images, good, "empty");
+    assertTrue(rejects.get("e_lost/1").<String>getAs("detail").contains("zz-empty.parquet"));
+  }
+
   /**
    * Flips one bit in the middle of the payload (the bytes after the page header) of the data page
    * holding {@code row} of the {@code data} column; returns the page's offset in the file.

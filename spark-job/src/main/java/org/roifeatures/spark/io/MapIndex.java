@@ -174,7 +174,7 @@ public final class MapIndex {
     Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
         col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
         col("_metadata.file_path"), col("_metadata.row_index"));
-    return small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+    Dataset<Row> entries = small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       List<Row> out = new ArrayList<>();
       while (rows.hasNext()) {
         Row r = rows.next();
@@ -189,6 +189,18 @@ public final class MapIndex {
       }
       return out.iterator();
     }, Encoders.row(MapEntry.INDEX_ROW));
+    List<Row> empty = new ArrayList<>();
+    try {
+      for (String f : ParquetInputs.emptyDataFiles(spark, path)) {
+        empty.add(RowFactory.create(null, new MapEntry("", "parquet", f, -1, -1, -1, -1, -1,
+            Double.NaN, "unreadable Parquet file " + f + ": it is empty (0 bytes)").toRow()));
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list feature maps at " + path + ": "
+          + e.getMessage(), e);
+    }
+    // Like an Arrow file that cannot be read: one entry without an image per empty file.
+    return empty.isEmpty() ? entries : entries.union(spark.createDataFrame(empty, MapEntry.INDEX_ROW));
   }
 
   static Dataset<Row> arrow(SparkSession spark, String path) {

@@ -77,8 +77,8 @@ public final class ParquetInputs {
 
   /**
    * The first data file under {@code status} in name order, depth first, skipping what Spark skips
-   * (names starting with '_' or '.', except partition directories such as {@code _a=1}); null when
-   * there is none.
+   * (names starting with '_' or '.', except partition directories such as {@code _a=1}, and empty
+   * files, which have no footer and which Spark's scan leaves out); null when there is none.
    *
    * @throws IOException also when a directory holds a Parquet summary file ({@code _metadata},
    *     {@code _common_metadata}), which Spark's inference would prefer
@@ -95,9 +95,7 @@ public final class ParquetInputs {
       if (name.equals("_metadata") || name.equals("_common_metadata")) {
         throw new IOException("Parquet summary file " + child.getPath() + ": left to Spark");
       }
-      boolean hidden = (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
-          || name.endsWith("._COPYING_");
-      if (hidden) {
+      if (hidden(name) || (child.isFile() && child.getLen() == 0)) {
         continue;
       }
       if (child.isFile()) {
@@ -112,5 +110,43 @@ public final class ParquetInputs {
       }
     }
     return null;
+  }
+
+  /** Whether Spark's file listing leaves out a file or directory of this name. */
+  private static boolean hidden(String name) {
+    return (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
+        || name.endsWith("._COPYING_");
+  }
+
+  /**
+   * The 0-byte data files Spark would read at {@code path} (a file, directory or glob). Spark's scan
+   * skips them without a word, so whatever they should have held would vanish unreported: the map
+   * index lists them as unreadable files instead.
+   */
+  public static List<String> emptyDataFiles(SparkSession spark, String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    FileStatus[] roots = fs.globStatus(p);
+    List<String> out = new ArrayList<>();
+    for (FileStatus root : roots == null ? new FileStatus[0] : roots) {
+      collectEmpty(fs, root, out);
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  private static void collectEmpty(FileSystem fs, FileStatus status, List<String> out)
+      throws IOException {
+    if (status.isFile()) {
+      if (status.getLen() == 0) {
+        out.add(status.getPath().toString());
+      }
+      return;
+    }
+    for (FileStatus child : fs.listStatus(status.getPath())) {
+      if (!hidden(child.getPath().getName())) {
+        collectEmpty(fs, child, out);
+      }
+    }
   }
 }
