@@ -114,7 +114,7 @@ public final class RoiFeaturesJob {
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT, "auto", "parquet", "arrow", "npy"));
-    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat);
+    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat, cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));

@@ -154,7 +154,7 @@ class MapFileSafetyTest extends SparkTestBase {
     long row = spark.read().parquet(file.toString()).select("image_id", "_metadata.row_index")
         .collectAsList().stream().filter(r -> r.getString(0).equals("flipped"))
         .mapToLong(r -> r.getLong(1)).findFirst().orElseThrow();
-    long offset = flipBitInDataPagePayload(file, row);
+    long offset = flipBitInDataPagePayload(file, "data", row);
     // The local file system keeps its own checksum beside each file and would catch the flip before
     // Parquet does; object stores keep none, so the page CRC is all there is.
     Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
@@ -165,6 +165,39 @@ class MapFileSafetyTest extends SparkTestBase {
     Map<String, Row> rejects = runAndCheck(mapsPath, images, good, "crc");
     String detail = rejects.get("flipped/0").getAs("detail");
     assertTrue(detail.contains("CRC") && detail.contains("offset " + offset), detail);
+  }
+
+  /**
+   * The index reads a maps file's small columns through Spark: a flipped bit in a spatial_scale page
+   * would pool that image at a wrong scale. Spark verifies the CRC too, so the index phase fails,
+   * naming the file, before any output exists (as for any Parquet maps file Spark cannot read).
+   */
+  @Test
+  void aFlippedBitInAnIndexColumnFailsTheJobNamingTheFile() throws Exception {
+    List<Row> rows = new ArrayList<>();
+    for (String id : List.of("ix1", "ix2", "ix3")) {
+      rows.add(mapRow(id, map(id.hashCode(), C * H * W), H, W));
+    }
+    String mapsPath = dir.resolve("crc_index").toString();
+    spark.createDataFrame(rows, SampleGenerator.MAP_SCHEMA).coalesce(1).write()
+        .option("parquet.enable.dictionary", "false").option("parquet.page.row.count.limit", "1")
+        .option("parquet.page.size.row.check.min", "1").option("parquet.page.size.row.check.max", "1")
+        .parquet(mapsPath);
+    Path file = onlyParquetFile(mapsPath);
+    flipBitInDataPagePayload(file, "spatial_scale", 1);
+    Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
+    Path csv = dir.resolve("crc_index.csv");
+    Files.writeString(csv, "image_id,x1,y1,x2,y2\nix1,0,0,16,16\nix2,0,0,16,16\nix3,0,0,16,16\n");
+    String out = dir.resolve("out_crc_index").toString();
+
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> runJob(JobOptions.MAPS_PATH, mapsPath,
+            JobOptions.PROPOSALS_PATH, csv.toString(), JobOptions.LEVEL, "p3",
+            JobOptions.OUTPUT_PATH, out));
+    assertTrue(e.getMessage().startsWith("cannot read feature maps: ")
+        && e.getMessage().contains(file.getFileName().toString())
+        && e.getMessage().contains("CRC"), e.getMessage());
+    assertTrue(!Files.exists(Path.of(out)), "no output after a failed index");
   }
 
   @Test
@@ -190,9 +223,10 @@ class MapFileSafetyTest extends SparkTestBase {
 
   /**
    * Flips one bit in the middle of the payload (the bytes after the page header) of the data page
-   * holding {@code row} of the {@code data} column; returns the page's offset in the file.
+   * holding {@code row} of {@code column}; returns the page's offset in the file.
    */
-  private static long flipBitInDataPagePayload(Path file, long row) throws Exception {
+  private static long flipBitInDataPagePayload(Path file, String column, long row)
+      throws Exception {
     long pageOffset;
     long payloadStart;
     int payloadLength;
@@ -208,7 +242,7 @@ class MapFileSafetyTest extends SparkTestBase {
         first += b.getRowCount();
       }
       ColumnChunkMetaData data = block.getColumns().stream()
-          .filter(c -> c.getPath().toDotString().equals("data")).findFirst().orElseThrow();
+          .filter(c -> c.getPath().toDotString().equals(column)).findFirst().orElseThrow();
       OffsetIndex pages = r.readOffsetIndex(data);
       int page = 0;
       while (page + 1 < pages.getPageCount() && pages.getFirstRowIndex(page + 1) <= row - first) {

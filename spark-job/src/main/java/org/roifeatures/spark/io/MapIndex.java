@@ -147,10 +147,20 @@ public final class MapIndex {
     return images;
   }
 
-  /** The flat index: one {@link MapEntry#INDEX_ROW} per map. */
+  /** The flat index: one {@link MapEntry#INDEX_ROW} per map, Parquet page CRCs verified. */
   public static Dataset<Row> build(SparkSession spark, String path, String format) {
+    return build(spark, path, format, true);
+  }
+
+  /**
+   * The flat index; {@code verifyChecksums} ({@code maps.verify.checksums}) also has Spark verify
+   * the CRCs of the Parquet pages it reads for the index (image ids, shapes, scales): a flipped bit
+   * there would otherwise pool an image at a wrong scale or under another id, silently.
+   */
+  public static Dataset<Row> build(SparkSession spark, String path, String format,
+      boolean verifyChecksums) {
     return switch (format) {
-      case "parquet" -> parquet(spark, path);
+      case "parquet" -> parquet(spark, path, verifyChecksums);
       case "arrow" -> arrow(spark, path);
       case "npy" -> npy(spark, path);
       default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
@@ -158,8 +168,9 @@ public final class MapIndex {
     };
   }
 
-  static Dataset<Row> parquet(SparkSession spark, String path) {
-    Dataset<Row> raw = ParquetInputs.read(spark, path);
+  static Dataset<Row> parquet(SparkSession spark, String path, boolean verifyChecksums) {
+    Dataset<Row> raw = ParquetInputs.read(spark, path,
+        Map.of("parquet.page.verify-checksum.enabled", String.valueOf(verifyChecksums)));
     List<String> names = Arrays.asList(raw.columns());
     for (String required : List.of("image_id", "channels", "height", "width", "data")) {
       if (!names.contains(required)) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -40,13 +41,19 @@ public final class ParquetInputs {
 
   /** {@code spark.read().parquet(path)}, without the schema job when the schema is plain to read. */
   public static Dataset<Row> read(SparkSession spark, String path) {
+    return read(spark, path, Map.of());
+  }
+
+  /** As {@link #read(SparkSession, String)}, with reader options (Parquet/Hadoop settings). */
+  public static Dataset<Row> read(SparkSession spark, String path, Map<String, String> options) {
     StructType schema;
     try {
       schema = schemaOnDriver(spark, path);
     } catch (IOException | RuntimeException e) {
       schema = null; // Spark's inference reports whatever is wrong, in its own words
     }
-    return schema == null ? spark.read().parquet(path) : spark.read().schema(schema).parquet(path);
+    return schema == null ? spark.read().options(options).parquet(path)
+        : spark.read().options(options).schema(schema).parquet(path);
   }
 
   /** The schema from the first data file's footer, or null when Spark should infer it. */
