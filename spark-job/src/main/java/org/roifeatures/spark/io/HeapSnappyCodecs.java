@@ -30,9 +30,47 @@ final class HeapSnappyCodecs implements CompressionCodecFactory {
     return parquet.getCompressor(codec);
   }
 
+  /**
+   * Refuses, before allocating, pages whose header claims more than {@code maxBytes} uncompressed:
+   * the decompressors allocate what the header says, and no page can be larger than its column
+   * chunk, whose size the footer states.
+   */
+  void limitPages(long maxBytes) {
+    maxPageBytes = maxBytes;
+  }
+
+  private long maxPageBytes = Integer.MAX_VALUE;
+
   @Override
   public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
-    return codec == CompressionCodecName.SNAPPY ? SNAPPY : parquet.getDecompressor(codec);
+    BytesInputDecompressor d = codec == CompressionCodecName.SNAPPY ? SNAPPY
+        : parquet.getDecompressor(codec);
+    return new BytesInputDecompressor() {
+      @Override
+      public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
+        check(uncompressedSize);
+        return d.decompress(bytes, uncompressedSize);
+      }
+
+      @Override
+      public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output,
+          int uncompressedSize) throws IOException {
+        check(uncompressedSize);
+        d.decompress(input, compressedSize, output, uncompressedSize);
+      }
+
+      @Override
+      public void release() {
+        d.release();
+      }
+    };
+  }
+
+  private void check(int uncompressedSize) throws IOException {
+    if (uncompressedSize < 0 || uncompressedSize > maxPageBytes) {
+      throw new IOException("a page header claims " + uncompressedSize + " uncompressed bytes, more "
+          + "than its whole column chunk may hold (" + maxPageBytes + " by the footer)");
+    }
   }
 
   @Override

@@ -201,9 +201,17 @@ final class ParquetBlobReader implements AutoCloseable {
   private void open() throws IOException {
     close();
     Path file = new Path(path);
+    HeapSnappyCodecs codecs = new HeapSnappyCodecs(conf);
     reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf),
-        HadoopReadOptions.builder(conf, file).withCodecFactory(new HeapSnappyCodecs(conf))
+        HadoopReadOptions.builder(conf, file).withCodecFactory(codecs)
             .usePageChecksumVerification(verifyChecksums).build());
+    long largestChunk = 0;
+    for (BlockMetaData b : reader.getRowGroups()) {
+      for (ColumnChunkMetaData c : b.getColumns()) {
+        largestChunk = Math.max(largestChunk, c.getTotalUncompressedSize());
+      }
+    }
+    codecs.limitPages(largestChunk);
     MessageType schema = reader.getFooter().getFileMetaData().getSchema();
     if (!schema.containsField("data")) {
       throw new IOException(path + " has no 'data' column");
