@@ -2,43 +2,46 @@ package org.roifeatures.spark;
 
 import java.util.Locale;
 
-/** Byte sizes as options give them: a count of bytes, or a number with suffix k, m or g (powers of 1024). */
+/** Byte sizes as options give them: a positive count of bytes, or one with suffix k, m or g (1k = 1024). */
 public final class ByteSize {
 
   private ByteSize() {}
 
-  /** The size in bytes; {@link IllegalArgumentException} for anything that is not a size > 0. */
+  /** The size in bytes; {@link IllegalArgumentException} (without the option's name) otherwise. */
   public static long parse(String text) {
-    String problem = problem(text);
-    if (problem != null) {
-      throw new IllegalArgumentException(problem);
+    String v = text.trim().toLowerCase(Locale.ROOT);
+    int shift = 0;
+    if (!v.isEmpty()) {
+      switch (v.charAt(v.length() - 1)) {
+        case 'k' -> shift = 10;
+        case 'm' -> shift = 20;
+        case 'g' -> shift = 30;
+        default -> shift = 0;
+      }
     }
-    return bytes(text.trim().toLowerCase(Locale.ROOT));
+    String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+    long n = -1;
+    if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
+      try {
+        n = Long.parseLong(digits);
+      } catch (NumberFormatException e) {
+        n = -1; // more digits than a long holds
+      }
+    }
+    if (n <= 0 || n > Long.MAX_VALUE >> shift) {
+      throw new IllegalArgumentException("must be a positive number of bytes, optionally with "
+          + "suffix k, m or g (e.g. 512m), got '" + text + "'");
+    }
+    return n << shift;
   }
 
   /** What is wrong with {@code text} as a size, or null when it is one. */
   public static String problem(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    if (!t.matches("[0-9]{1,15}[kmg]?b?") || t.endsWith("b") && !t.matches(".*[kmg]b")) {
-      return "must be a size in bytes, optionally with suffix k, m or g (e.g. 512m), got '" + text + "'";
+    try {
+      parse(text);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
-    long b = bytes(t);
-    if (b <= 0) {
-      return "must be > 0, got '" + text + "'";
-    }
-    return null;
-  }
-
-  private static long bytes(String t) {
-    String s = t.endsWith("b") ? t.substring(0, t.length() - 1) : t;
-    char unit = s.charAt(s.length() - 1);
-    int shift = switch (unit) {
-      case 'k' -> 10;
-      case 'm' -> 20;
-      case 'g' -> 30;
-      default -> 0;
-    };
-    long n = Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1));
-    return n << shift;
   }
 }

@@ -122,8 +122,13 @@ public final class JobConfig implements Serializable {
 
   /** A size option ({@link ByteSize}) in bytes. */
   public long getBytes(String key) {
+    return parseBytes(key, get(key));
+  }
+
+  /** {@link #getBytes} of a given text; the exception names {@code key} and the text. */
+  static long parseBytes(String key, String text) {
     try {
-      return ByteSize.parse(get(key));
+      return ByteSize.parse(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("option " + key + " " + e.getMessage());
     }

@@ -178,6 +178,11 @@ public final class JobOptions {
     return out;
   }
 
+  /** The default of {@code key} (null when it has none). */
+  static String defaultOf(String key) {
+    return byKey().get(key).defaultValue();
+  }
+
   /** The {@code --help} text for all user options. */
   static String help() {
     StringBuilder s = new StringBuilder();

@@ -41,19 +41,29 @@ public final class OpSettings implements Serializable {
    * possibly held by one of them rather than as having none.
    */
   final String unreadableMapFiles;
+  /**
+   * Largest decoded map (C·H·W·4 bytes) a task allocates ({@code maps.max.bytes}): a map file that
+   * claims more is rejected before anything is allocated, so one lying header cannot kill the task.
+   */
+  final long maxMapBytes;
+  /** Whether Parquet map pages that carry a CRC are verified ({@code maps.verify.checksums}). */
+  final boolean verifyChecksums;
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
       Semantics semantics, int channels, VectorFormat vectorFormat,
       Precision precision, int batchRois) {
     this(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels, configuredScales,
-        semantics, channels, vectorFormat, precision, batchRois, "");
+        semantics, channels, vectorFormat, precision, batchRois, "",
+        JobConfig.parseBytes(JobOptions.MAPS_MAX_BYTES, JobOptions.defaultOf(JobOptions.MAPS_MAX_BYTES)),
+        Boolean.parseBoolean(JobOptions.defaultOf(JobOptions.MAPS_VERIFY_CHECKSUMS)));
   }
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
       Semantics semantics, int channels, VectorFormat vectorFormat,
-      Precision precision, int batchRois, String unreadableMapFiles) {
+      Precision precision, int batchRois, String unreadableMapFiles, long maxMapBytes,
+      boolean verifyChecksums) {
     this.op = op;
     this.pooledHeight = pooledHeight;
     this.pooledWidth = pooledWidth;
@@ -68,12 +78,32 @@ public final class OpSettings implements Serializable {
     this.precision = precision;
     this.batchRois = batchRois;
     this.unreadableMapFiles = unreadableMapFiles;
+    this.maxMapBytes = maxMapBytes;
+    this.verifyChecksums = verifyChecksums;
   }
 
   /** A copy that knows which map files could not be indexed (see {@link #unreadableMapFiles()}). */
   OpSettings withUnreadableMapFiles(String detail) {
     return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
-        configuredScales, semantics, channels, vectorFormat, precision, batchRois, detail);
+        configuredScales, semantics, channels, vectorFormat, precision, batchRois, detail,
+        maxMapBytes, verifyChecksums);
+  }
+
+  /** A copy with the map reading checks: {@link #maxMapBytes()}, {@link #verifyChecksums()}. */
+  OpSettings withMapChecks(long maxBytes, boolean verify) {
+    return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
+        configuredScales, semantics, channels, vectorFormat, precision, batchRois,
+        unreadableMapFiles, maxBytes, verify);
+  }
+
+  /** Largest decoded map, in bytes, a task may allocate ({@code maps.max.bytes}). */
+  public long maxMapBytes() {
+    return maxMapBytes;
+  }
+
+  /** Whether Parquet map pages' CRCs are verified ({@code maps.verify.checksums}). */
+  public boolean verifyChecksums() {
+    return verifyChecksums;
   }
 
   /** "" when every map file was indexed, else which ones were not and why. */

@@ -212,7 +212,8 @@ public final class RoiFeaturesJob {
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT));
-    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat);
+    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat,
+        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
@@ -227,7 +228,8 @@ public final class RoiFeaturesJob {
     IndexStats stats = collected != null ? IndexStats.ofEntries(collected)
         : readingMaps(() -> IndexStats.of(index));
     OpSettings settings = settings(cfg, stats, configuredScales)
-        .withUnreadableMapFiles(stats.unreadableMapFiles());
+        .withUnreadableMapFiles(stats.unreadableMapFiles())
+        .withMapChecks(cfg.getBytes(JobOptions.MAPS_MAX_BYTES), cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 

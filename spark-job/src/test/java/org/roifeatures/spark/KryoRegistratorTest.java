@@ -39,8 +39,10 @@ class KryoRegistratorTest {
     OpSettings s = new OpSettings(RoiOp.MULTISCALE_ROI_ALIGN, 7, 5, 2, true, PoolingMode.ONNX_MAX,
         new String[] {"p2", "p3"}, Map.of("p2", 0.25, "p3", 0.125), Semantics.MMDET.withCanonicalScale(64),
         256, VectorFormat.BINARY,
-        Precision.BFLOAT16, 32);
+        Precision.BFLOAT16, 32).withMapChecks(3L << 30, false);
     OpSettings back = roundTrip(s);
+    assertEquals(3L << 30, back.maxMapBytes());
+    assertEquals(false, back.verifyChecksums());
     assertEquals(s.toString(), back.toString());
     assertEquals(s.rowLength(), back.rowLength());
     assertEquals(0.125, back.configuredScale("p3"));

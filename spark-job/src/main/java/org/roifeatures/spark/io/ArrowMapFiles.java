@@ -50,12 +50,27 @@ public final class ArrowMapFiles {
     return new SeekableReadChannel(new HadoopSeekableChannel(fs.open(p), size));
   }
 
+  /**
+   * Refuses a record batch whose footer entry places it beyond the end of the file: Arrow allocates
+   * a batch's whole body, as long as the footer claims, before reading it.
+   */
+  static void checkBlock(ArrowBlock block, int index, long fileSize, String file) throws IOException {
+    long end = block.getOffset() + block.getMetadataLength() + block.getBodyLength();
+    if (block.getOffset() < 0 || block.getMetadataLength() < 0 || block.getBodyLength() < 0
+        || end > fileSize || end < 0) {
+      throw new IOException("record batch " + index + " of " + file + " claims bytes "
+          + block.getOffset() + " to " + end + ", beyond the file's " + fileSize + " bytes");
+    }
+  }
+
   /** Index entries of every row of one Arrow file (data is read but not kept). */
   static List<Object[]> index(Configuration conf, String file, BufferAllocator allocator) {
     List<Object[]> out = new ArrayList<>();
-    try (ArrowFileReader reader = new ArrowFileReader(open(conf, file), allocator)) {
+    try (SeekableReadChannel channel = open(conf, file);
+        ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
       List<ArrowBlock> blocks = reader.getRecordBlocks();
       for (int b = 0; b < blocks.size(); b++) {
+        checkBlock(blocks.get(b), b, channel.size(), file);
         reader.loadRecordBatch(blocks.get(b));
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
         FieldVector image = root.getVector("image_id");
@@ -152,11 +167,14 @@ public final class ArrowMapFiles {
     private final String path;
     private final ArrowFileReader reader;
     private final List<ArrowBlock> blocks;
+    private final long fileSize;
     private int loaded = -1;
 
     Reader(Configuration conf, String path, BufferAllocator allocator) throws IOException {
       this.path = path;
-      this.reader = new ArrowFileReader(open(conf, path), allocator);
+      SeekableReadChannel channel = open(conf, path);
+      this.fileSize = channel.size();
+      this.reader = new ArrowFileReader(channel, allocator);
       this.blocks = reader.getRecordBlocks();
     }
 
@@ -173,6 +191,7 @@ public final class ArrowMapFiles {
         throw new IOException(path + " has no record batch " + batch);
       }
       if (loaded != batch) {
+        checkBlock(blocks.get(batch), batch, fileSize, path);
         reader.loadRecordBatch(blocks.get(batch));
         loaded = batch;
       }

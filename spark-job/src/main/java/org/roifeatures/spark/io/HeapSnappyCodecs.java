@@ -30,9 +30,47 @@ final class HeapSnappyCodecs implements CompressionCodecFactory {
     return parquet.getCompressor(codec);
   }
 
+  /**
+   * Refuses, before allocating, pages whose header claims more than {@code maxBytes} uncompressed:
+   * the decompressors allocate what the header says, and no page can be larger than its column
+   * chunk, whose size the footer states.
+   */
+  void limitPages(long maxBytes) {
+    maxPageBytes = maxBytes;
+  }
+
+  private long maxPageBytes = Integer.MAX_VALUE;
+
   @Override
   public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
-    return codec == CompressionCodecName.SNAPPY ? SNAPPY : parquet.getDecompressor(codec);
+    BytesInputDecompressor d = codec == CompressionCodecName.SNAPPY ? SNAPPY
+        : parquet.getDecompressor(codec);
+    return new BytesInputDecompressor() {
+      @Override
+      public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
+        check(uncompressedSize);
+        return d.decompress(bytes, uncompressedSize);
+      }
+
+      @Override
+      public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output,
+          int uncompressedSize) throws IOException {
+        check(uncompressedSize);
+        d.decompress(input, compressedSize, output, uncompressedSize);
+      }
+
+      @Override
+      public void release() {
+        d.release();
+      }
+    };
+  }
+
+  private void check(int uncompressedSize) throws IOException {
+    if (uncompressedSize < 0 || uncompressedSize > maxPageBytes) {
+      throw new IOException("a page header claims " + uncompressedSize + " uncompressed bytes, more "
+          + "than its whole column chunk may hold (" + maxPageBytes + " by the footer)");
+    }
   }
 
   @Override
@@ -43,16 +81,26 @@ final class HeapSnappyCodecs implements CompressionCodecFactory {
   private static final BytesInputDecompressor SNAPPY = new BytesInputDecompressor() {
     @Override
     public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
-      byte[] out = new byte[uncompressedSize];
       ByteBuffer in = bytes.toByteBuffer();
-      int n;
+      byte[] src;
+      int offset;
       if (in.hasArray()) {
-        n = Snappy.uncompress(in.array(), in.arrayOffset() + in.position(), in.remaining(), out, 0);
+        src = in.array();
+        offset = in.arrayOffset() + in.position();
       } else {
-        byte[] copy = new byte[in.remaining()];
-        in.duplicate().get(copy);
-        n = Snappy.uncompress(copy, 0, copy.length, out, 0);
+        src = new byte[in.remaining()];
+        in.duplicate().get(src);
+        offset = 0;
       }
+      // The page header's size is allocated below: a corrupt header must not get to ask for
+      // gigabytes, so it has to agree with the length the snappy data itself starts with.
+      int stated = Snappy.uncompressedLength(src, offset, in.remaining());
+      if (stated != uncompressedSize) {
+        throw new IOException("snappy page holds " + stated + " bytes, the page header says "
+            + uncompressedSize);
+      }
+      byte[] out = new byte[uncompressedSize];
+      int n = Snappy.uncompress(src, offset, in.remaining(), out, 0);
       if (n != uncompressedSize) {
         throw new IOException("snappy page decompressed to " + n + " bytes, the page header says "
             + uncompressedSize);

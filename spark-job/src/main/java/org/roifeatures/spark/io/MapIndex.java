@@ -148,10 +148,20 @@ public final class MapIndex {
     return images;
   }
 
-  /** The flat index: one {@link MapEntry#INDEX_ROW} per map. */
+  /** The flat index: one {@link MapEntry#INDEX_ROW} per map, Parquet page CRCs verified. */
   public static Dataset<Row> build(SparkSession spark, String path, String format) {
+    return build(spark, path, format, true);
+  }
+
+  /**
+   * The flat index; {@code verifyChecksums} ({@code maps.verify.checksums}) also has Spark verify
+   * the CRCs of the Parquet pages it reads for the index (image ids, shapes, scales): a flipped bit
+   * there would otherwise pool an image at a wrong scale or under another id, silently.
+   */
+  public static Dataset<Row> build(SparkSession spark, String path, String format,
+      boolean verifyChecksums) {
     return switch (format) {
-      case "parquet" -> parquet(spark, path);
+      case "parquet" -> parquet(spark, path, verifyChecksums);
       case "arrow" -> arrow(spark, path);
       case "npy" -> npy(spark, path);
       default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
@@ -159,8 +169,9 @@ public final class MapIndex {
     };
   }
 
-  static Dataset<Row> parquet(SparkSession spark, String path) {
-    Dataset<Row> raw = ParquetInputs.read(spark, path);
+  static Dataset<Row> parquet(SparkSession spark, String path, boolean verifyChecksums) {
+    Dataset<Row> raw = ParquetInputs.read(spark, path,
+        Map.of("parquet.page.verify-checksum.enabled", String.valueOf(verifyChecksums)));
     List<String> names = Arrays.asList(raw.columns());
     for (String required : List.of("image_id", "channels", "height", "width", "data")) {
       if (!names.contains(required)) {
@@ -175,7 +186,7 @@ public final class MapIndex {
     Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
         col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
         col("_metadata.file_path"), col("_metadata.row_index"));
-    return small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+    Dataset<Row> entries = small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       List<Row> out = new ArrayList<>();
       while (rows.hasNext()) {
         Row r = rows.next();
@@ -190,6 +201,18 @@ public final class MapIndex {
       }
       return out.iterator();
     }, Encoders.row(MapEntry.INDEX_ROW));
+    List<Row> empty = new ArrayList<>();
+    try {
+      for (String f : ParquetInputs.emptyDataFiles(spark, path)) {
+        empty.add(RowFactory.create(null, new MapEntry("", "parquet", f, -1, -1, -1, -1, -1,
+            Double.NaN, "unreadable Parquet file " + f + ": it is empty (0 bytes)").toRow()));
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list feature maps at " + path + ": "
+          + e.getMessage(), e);
+    }
+    // Like an Arrow file that cannot be read: one entry without an image per empty file.
+    return empty.isEmpty() ? entries : entries.union(spark.createDataFrame(empty, MapEntry.INDEX_ROW));
   }
 
   static Dataset<Row> arrow(SparkSession spark, String path) {

@@ -4,9 +4,12 @@ import java.io.DataInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.spark.RejectReason;
@@ -15,13 +18,28 @@ import org.roifeatures.spark.RejectReason;
  * Loads feature maps inside a task, one at a time, from where the index says they live. Keeps the
  * current Parquet/Arrow file open between maps (the task visits maps sorted by file and row) and
  * closes everything in {@link #close()}. Not thread-safe: one per task.
+ *
+ * <p>Nothing is allocated on a file's word alone: a map whose claimed C·H·W·4 bytes exceed {@code
+ * maps.max.bytes}, or (for .npy) disagree with the file's length, is rejected first, so a corrupt
+ * header costs one reject rather than an OutOfMemoryError that kills the task and the job.
  */
 public final class MapLoader implements AutoCloseable {
 
   private final Configuration conf = new Configuration();
+  private final long maxMapBytes;
+  private final boolean verifyChecksums;
   private BufferAllocator allocator;
   private ParquetBlobReader parquet;
   private ArrowMapFiles.Reader arrow;
+
+  /**
+   * @param maxMapBytes     largest decoded map, C·H·W·4 bytes, this loader allocates
+   * @param verifyChecksums whether Parquet pages that carry a CRC are verified
+   */
+  public MapLoader(long maxMapBytes, boolean verifyChecksums) {
+    this.maxMapBytes = maxMapBytes;
+    this.verifyChecksums = verifyChecksums;
+  }
 
   /** The map described by {@code e}, CHW layout, with its shape checked against its data. */
   public FeatureMap load(MapEntry e) throws MapLoadException {
@@ -34,6 +52,12 @@ public final class MapLoader implements AutoCloseable {
    * FeatureMap#data()} is the array to pass next time).
    */
   public FeatureMap load(MapEntry e, float[] reuse) throws MapLoadException {
+    long claimed = 4L * e.channels() * e.height() * e.width();
+    if (claimed > maxMapBytes) {
+      throw new MapLoadException(RejectReason.MAP_UNREADABLE, "map " + e.location() + " claims C*H*W*4 = "
+          + e.channels() + "*" + e.height() + "*" + e.width() + "*4 = " + claimed + " bytes, more than "
+          + "maps.max.bytes = " + maxMapBytes, null);
+    }
     try {
       return switch (e.source()) {
         case "npy" -> loadNpy(e);
@@ -52,24 +76,38 @@ public final class MapLoader implements AutoCloseable {
     }
   }
 
+  /**
+   * The header's shape must be the indexed one (which passed the size limit) and its bytes must be
+   * exactly what the file holds after the header, before the data array is allocated.
+   */
   private FeatureMap loadNpy(MapEntry e) throws IOException, MapLoadException {
     Path p = new Path(e.path());
-    NpyArrays.FloatArray a;
-    try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
-      a = NpyArrays.read(in);
+    FileSystem fs = p.getFileSystem(conf);
+    long fileLength = fs.getFileStatus(p).getLen();
+    float[] data;
+    try (FSDataInputStream raw = fs.open(p); DataInputStream in = new DataInputStream(raw)) {
+      long[] s = NpyArrays.readHeader(in);
+      if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {
+        throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
+            + "it was indexed: " + Arrays.toString(s), null);
+      }
+      long need = 4L * e.channels() * e.height() * e.width();
+      long have = fileLength - raw.getPos();
+      if (have < need) {
+        throw new MapLoadException(RejectReason.MAP_UNREADABLE, e.path() + " is truncated: its "
+            + "header's shape " + Arrays.toString(s) + " needs " + need + " data bytes, the file has "
+            + have + " after its header", null);
+      }
       // numpy never writes past the array: extra bytes mean the header's shape is not the data's,
       // and reading the first C*H*W floats would give a silently wrong map.
-      if (in.read() >= 0) {
-        throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, e.path() + " has more data "
-            + "than its header's shape " + java.util.Arrays.toString(a.shape()) + " describes", null);
+      if (have > need) {
+        throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, e.path() + " has more data ("
+            + have + " bytes) than its header's shape " + Arrays.toString(s) + " describes ("
+            + need + ")", null);
       }
+      data = NpyArrays.readData(in, s);
     }
-    long[] s = a.shape();
-    if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {
-      throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
-          + "it was indexed: " + java.util.Arrays.toString(s), null);
-    }
-    return FeatureMap.chw(a.data(), e.channels(), e.height(), e.width());
+    return FeatureMap.chw(data, e.channels(), e.height(), e.width());
   }
 
   private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)
@@ -88,7 +126,7 @@ public final class MapLoader implements AutoCloseable {
       if (parquet != null) {
         parquet.close();
       }
-      parquet = new ParquetBlobReader(conf, path);
+      parquet = new ParquetBlobReader(conf, path, verifyChecksums);
     }
     return parquet;
   }

@@ -104,10 +104,19 @@ public final class NpyArrays {
     return m.group(1);
   }
 
-  /** Reads a whole float32 array; fails if the data is shorter than the header's shape says. */
+  /**
+   * Reads a whole float32 array; fails if the data is shorter than the header's shape says. It
+   * allocates what the header claims: where a file may lie, check the claim against the file's
+   * length between {@link #readHeader} and {@link #readData}, as the map loader does.
+   */
   public static FloatArray read(InputStream raw) throws IOException {
     DataInputStream in = new DataInputStream(raw);
     long[] shape = readHeader(in);
+    return new FloatArray(shape, readData(in, shape));
+  }
+
+  /** The float32 values of an array of {@code shape}, from a stream just past its header. */
+  public static float[] readData(DataInputStream in, long[] shape) throws IOException {
     long count = 1;
     for (long d : shape) {
       count *= d;
@@ -135,7 +144,7 @@ public final class NpyArrays {
       view.asFloatBuffer().get(data, filled, want / 4);
       filled += want / 4;
     }
-    return new FloatArray(shape, data);
+    return data;
   }
 
   /** Writes a float32 little-endian C-order array (.npy version 1.0). */

@@ -15,6 +15,7 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.internal.filter2.columnindex.RowRanges;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.ParquetDecodingException;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
@@ -29,11 +30,16 @@ import org.apache.parquet.schema.Type;
  * its images by file and row) keeps reading a page it is in. Files without an offset index are read
  * row group by row group, decoding the rows before the wanted one; there an earlier row reopens the
  * file.
+ *
+ * <p>Pages that carry a CRC (parquet-mr writes one by default) are verified when asked to: a bit
+ * flipped on disk then fails the read, naming the file, column and page, instead of decoding into a
+ * silently wrong map.
  */
 final class ParquetBlobReader implements AutoCloseable {
 
   private final Configuration conf;
   private final String path;
+  private final boolean verifyChecksums;
   private ParquetFileReader reader;
   private MessageColumnIO columnIO;
   private MessageType projection;
@@ -47,9 +53,15 @@ final class ParquetBlobReader implements AutoCloseable {
   private int indexedGroup = -1;
   private OffsetIndex groupIndex;
 
+  /** A reader that verifies page CRCs. */
   ParquetBlobReader(Configuration conf, String path) {
+    this(conf, path, true);
+  }
+
+  ParquetBlobReader(Configuration conf, String path, boolean verifyChecksums) {
     this.conf = conf;
     this.path = path;
+    this.verifyChecksums = verifyChecksums;
   }
 
   String path() {
@@ -78,7 +90,7 @@ final class ParquetBlobReader implements AutoCloseable {
         group++;
         records = null;
       } else {
-        PageReadStore pages = reader.readNextRowGroup();
+        PageReadStore pages = checked(group + 1, reader::readNextRowGroup);
         group++;
         if (pages == null) {
           throw new IOException(path + " ends before row group " + group);
@@ -95,12 +107,7 @@ final class ParquetBlobReader implements AutoCloseable {
     if (g == indexedGroup) {
       return groupIndex;
     }
-    ColumnChunkMetaData chunk = null;
-    for (ColumnChunkMetaData c : reader.getRowGroups().get(g).getColumns()) {
-      if (c.getPath().toDotString().equals("data")) {
-        chunk = c;
-      }
-    }
+    ColumnChunkMetaData chunk = dataChunk(g);
     groupIndex = chunk == null ? null : reader.readOffsetIndex(chunk);
     indexedGroup = g;
     return groupIndex;
@@ -118,8 +125,9 @@ final class ParquetBlobReader implements AutoCloseable {
     }
     if (!(pageMode && g == group && page == openPage && row >= nextRow)) {
       long rowsInGroup = groupStart[g + 1] - groupStart[g];
-      PageReadStore store = reader.readFilteredRowGroup(g,
-          RowRanges.create(rowsInGroup, java.util.stream.IntStream.of(page).iterator(), pages));
+      int wanted = page;
+      PageReadStore store = checked(g, () -> reader.readFilteredRowGroup(g,
+          RowRanges.create(rowsInGroup, java.util.stream.IntStream.of(wanted).iterator(), pages)));
       records = columnIO.getRecordReader(store, new GroupRecordConverter(projection),
           FilterCompat.NOOP);
       pageMode = true;
@@ -128,6 +136,28 @@ final class ParquetBlobReader implements AutoCloseable {
       nextRow = groupStart[g] + pages.getFirstRowIndex(page);
     }
     return readRecordAt(row);
+  }
+
+  /** Reads pages of row group {@code g} (the only step that verifies CRCs). */
+  private interface PageRead {
+    PageReadStore read() throws IOException;
+  }
+
+  /**
+   * {@code read}, with a failure of row group {@code g} replaced by one naming the page whose CRC
+   * does not match, when that is what went wrong.
+   */
+  private PageReadStore checked(int g, PageRead read) throws IOException {
+    try {
+      return read.read();
+    } catch (IOException | ParquetDecodingException e) {
+      ColumnChunkMetaData chunk = verifyChecksums ? dataChunk(g) : null;
+      String mismatch = chunk == null ? null : PageChecksums.firstMismatch(conf, path, chunk);
+      if (mismatch != null) {
+        throw new IOException(mismatch, e);
+      }
+      throw e;
+    }
   }
 
   /** Advances the open record reader to {@code row} and returns its blob. */
@@ -142,6 +172,17 @@ final class ParquetBlobReader implements AutoCloseable {
       throw new IOException("data is null at row " + row + " of " + path);
     }
     return g.getBinary(0, 0).toByteBuffer();
+  }
+
+  /** The data column's chunk in row group {@code g}, or null. */
+  private ColumnChunkMetaData dataChunk(int g) {
+    ColumnChunkMetaData chunk = null;
+    for (ColumnChunkMetaData c : reader.getRowGroups().get(g).getColumns()) {
+      if (c.getPath().toDotString().equals("data")) {
+        chunk = c;
+      }
+    }
+    return chunk;
   }
 
   private int groupOf(long row) throws IOException {
@@ -160,8 +201,17 @@ final class ParquetBlobReader implements AutoCloseable {
   private void open() throws IOException {
     close();
     Path file = new Path(path);
+    HeapSnappyCodecs codecs = new HeapSnappyCodecs(conf);
     reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf),
-        HadoopReadOptions.builder(conf, file).withCodecFactory(new HeapSnappyCodecs(conf)).build());
+        HadoopReadOptions.builder(conf, file).withCodecFactory(codecs)
+            .usePageChecksumVerification(verifyChecksums).build());
+    long largestChunk = 0;
+    for (BlockMetaData b : reader.getRowGroups()) {
+      for (ColumnChunkMetaData c : b.getColumns()) {
+        largestChunk = Math.max(largestChunk, c.getTotalUncompressedSize());
+      }
+    }
+    codecs.limitPages(largestChunk);
     MessageType schema = reader.getFooter().getFileMetaData().getSchema();
     if (!schema.containsField("data")) {
       throw new IOException(path + " has no 'data' column");

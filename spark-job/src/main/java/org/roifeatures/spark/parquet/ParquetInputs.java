@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -40,13 +41,19 @@ public final class ParquetInputs {
 
   /** {@code spark.read().parquet(path)}, without the schema job when the schema is plain to read. */
   public static Dataset<Row> read(SparkSession spark, String path) {
+    return read(spark, path, Map.of());
+  }
+
+  /** As {@link #read(SparkSession, String)}, with reader options (Parquet/Hadoop settings). */
+  public static Dataset<Row> read(SparkSession spark, String path, Map<String, String> options) {
     StructType schema;
     try {
       schema = schemaOnDriver(spark, path);
     } catch (IOException | RuntimeException e) {
       schema = null; // Spark's inference reports whatever is wrong, in its own words
     }
-    return schema == null ? spark.read().parquet(path) : spark.read().schema(schema).parquet(path);
+    return schema == null ? spark.read().options(options).parquet(path)
+        : spark.read().options(options).schema(schema).parquet(path);
   }
 
   /** The schema from the first data file's footer, or null when Spark should infer it. */
@@ -77,8 +84,8 @@ public final class ParquetInputs {
 
   /**
    * The first data file under {@code status} in name order, depth first, skipping what Spark skips
-   * (names starting with '_' or '.', except partition directories such as {@code _a=1}); null when
-   * there is none.
+   * (names starting with '_' or '.', except partition directories such as {@code _a=1}, and empty
+   * files, which have no footer and which Spark's scan leaves out); null when there is none.
    *
    * @throws IOException also when a directory holds a Parquet summary file ({@code _metadata},
    *     {@code _common_metadata}), which Spark's inference would prefer
@@ -95,9 +102,7 @@ public final class ParquetInputs {
       if (name.equals("_metadata") || name.equals("_common_metadata")) {
         throw new IOException("Parquet summary file " + child.getPath() + ": left to Spark");
       }
-      boolean hidden = (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
-          || name.endsWith("._COPYING_");
-      if (hidden) {
+      if (hidden(name) || (child.isFile() && child.getLen() == 0)) {
         continue;
       }
       if (child.isFile()) {
@@ -112,5 +117,43 @@ public final class ParquetInputs {
       }
     }
     return null;
+  }
+
+  /** Whether Spark's file listing leaves out a file or directory of this name. */
+  private static boolean hidden(String name) {
+    return (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
+        || name.endsWith("._COPYING_");
+  }
+
+  /**
+   * The 0-byte data files Spark would read at {@code path} (a file, directory or glob). Spark's scan
+   * skips them without a word, so whatever they should have held would vanish unreported: the map
+   * index lists them as unreadable files instead.
+   */
+  public static List<String> emptyDataFiles(SparkSession spark, String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    FileStatus[] roots = fs.globStatus(p);
+    List<String> out = new ArrayList<>();
+    for (FileStatus root : roots == null ? new FileStatus[0] : roots) {
+      collectEmpty(fs, root, out);
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  private static void collectEmpty(FileSystem fs, FileStatus status, List<String> out)
+      throws IOException {
+    if (status.isFile()) {
+      if (status.getLen() == 0) {
+        out.add(status.getPath().toString());
+      }
+      return;
+    }
+    for (FileStatus child : fs.listStatus(status.getPath())) {
+      if (!hidden(child.getPath().getName())) {
+        collectEmpty(fs, child, out);
+      }
+    }
   }
 }

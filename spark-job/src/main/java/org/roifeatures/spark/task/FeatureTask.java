@@ -64,12 +64,13 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> input) {
-    MapLoader loader = new MapLoader();
+    OpSettings s = settings.value();
+    MapLoader loader = new MapLoader(s.maxMapBytes(), s.verifyChecksums());
     TaskContext ctx = TaskContext.get();
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
     }
-    return new Rows(new ImageGroups(input, roiIdsGiven), loader, settings.value());
+    return new Rows(new ImageGroups(input, roiIdsGiven), loader, s);
   }
 
   private final class Rows implements Iterator<Row> {
