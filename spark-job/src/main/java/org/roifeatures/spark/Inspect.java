@@ -67,6 +67,18 @@ public final class Inspect {
     org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(path);
     if (!hp.getFileSystem(conf).getFileStatus(hp).isFile()) {
       out.println("run: " + runLine(conf, path, state));
+      java.util.List<com.fasterxml.jackson.databind.JsonNode> runs =
+          org.roifeatures.spark.output.IncrementalOutput.committedRuns(conf, path);
+      if (!runs.isEmpty()) {
+        out.println("committed runs (output.mode append): " + runs.size());
+        for (com.fasterxml.jackson.databind.JsonNode r : runs) {
+          com.fasterxml.jackson.databind.JsonNode c = r.path("counts");
+          out.println(String.format("  run=%s  finished %s  proposals %d, written %d, rejected %d",
+              r.path("run_id").asText(), r.path("finished_at").asText(),
+              c.path("proposals_read").asLong(), c.path("rois_written").asLong(),
+              c.path("rois_rejected").asLong()));
+        }
+      }
     }
     if (!hasDataFiles(conf, path)) {
       out.println("no committed data files (nothing a Parquet reader would read)");

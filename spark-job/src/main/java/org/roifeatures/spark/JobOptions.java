@@ -91,7 +91,7 @@ public final class JobOptions {
   public static final String TESTING_FAIL_AFTER_ROWS = "testing.fail.after.rows";
   public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
   public static final String TESTING_FAIL_MODE = "testing.fail.mode";
-  public static final String TESTING_HOLD_REJECTS = "testing.hold.rejects";
+  public static final String TESTING_HOLD_PHASE = "testing.hold.phase";
 
   /** Largest pooled height or width: far beyond any detector's, small enough to catch typos. */
   public static final int MAX_POOLED = 4096;
@@ -126,8 +126,8 @@ public final class JobOptions {
       integer(CANONICAL_LEVEL, "", "multiscale level mapping: canonical level k0; empty: the semantics' (4)", -64, 64, true),
       text(OUTPUT_PATH, null, "output Parquet directory (one row per RoI); must not be, contain or lie inside an input"),
       text(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects); must not overlap the output or an input"),
-      choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused)",
-          "error", "overwrite"),
+      choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused) | append (add the images the output does not hold yet, as a new run=<id> directory; settings must match)",
+          "error", "overwrite", "append"),
       choice(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)",
           "binary", "array", "vector"),
       choice(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16",
@@ -154,7 +154,8 @@ public final class JobOptions {
       internal(integer(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail", 1, 1_000, false)),
       internal(choice(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)",
           "throw", "kill-executor")),
-      internal(bool(TESTING_HOLD_REJECTS, "false", "testing only: the rejects pass stops after its first row and waits (for kill tests)", false)));
+      internal(choiceOrEmpty(TESTING_HOLD_PHASE, "testing only: features | rejects: that pass stops after its first row and waits to be killed (kill tests)",
+          "features", "rejects")));
 
   private JobOptions() {}
 

@@ -96,6 +96,26 @@ public final class OutputMetadata {
     return b.build();
   }
 
+  /** Keys that describe how a run went, not what its vectors mean: not compared by append runs. */
+  public static final java.util.List<String> NOT_COMPARED = java.util.List.of(
+      "roi_features.maps_format", "roi_features.kernels");
+
+  /** The {@link #SIDECAR} of an output directory, or null when it has none. */
+  public static Map<String, String> readSidecar(Configuration conf, String outputDir)
+      throws IOException {
+    Path p = new Path(outputDir, SIDECAR);
+    FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) {
+      return null;
+    }
+    try (java.io.InputStream in = fs.open(p)) {
+      Map<String, String> m = new java.util.LinkedHashMap<>();
+      new ObjectMapper().readTree(in).fields().forEachRemaining(e -> m.put(e.getKey(),
+          e.getValue().asText()));
+      return m;
+    }
+  }
+
   /** Writes {@link #SIDECAR} into the output directory. */
   public static void writeSidecar(Configuration conf, String outputDir, Map<String, String> description)
       throws IOException {

@@ -37,6 +37,7 @@ import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
+import org.roifeatures.spark.output.IncrementalOutput;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.parquet.EmptyParquetOutput;
@@ -105,15 +106,29 @@ public final class RoiFeaturesJob {
     long start = System.nanoTime();
     String startedAt = java.time.Instant.now().toString();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
-    boolean overwrite = cfg.getChoice(JobOptions.SAVE_MODE).equals("overwrite");
+    String mode = cfg.getChoice(JobOptions.SAVE_MODE);
+    boolean overwrite = mode.equals("overwrite");
+    boolean append = mode.equals("append");
+    // Append runs write into fresh staging directories of their own (IncrementalOutput).
     SaveMode saveMode = overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
     // Every path decision before any data is read: nothing below can delete or change an input.
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put(JobOptions.MAPS_PATH, cfg.get(JobOptions.MAPS_PATH));
     inputs.put(JobOptions.PROPOSALS_PATH, cfg.get(JobOptions.PROPOSALS_PATH));
     OutputPaths.Resolved out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
-        cfg.get(JobOptions.REJECTS_PATH), inputs, overwrite);
-    if (overwrite) {
+        cfg.get(JobOptions.REJECTS_PATH), inputs, mode);
+    IncrementalOutput incremental = null;
+    List<String> doneImages = List.of();
+    if (append) {
+      incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
+      try {
+        doneImages = incremental.prepare();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the runs of " + out.features() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    if (overwrite || append) {
       try {
         RunRecord.clear(hadoopConf, out.features(), out.rejects());
       } catch (IOException e) {
@@ -121,9 +136,18 @@ public final class RoiFeaturesJob {
             + "being replaced in " + out.features() + ": " + e.getMessage(), e);
       }
     }
-    RunState state = new RunState(cfg, out, startedAt);
+    RunState state = new RunState(cfg, out, startedAt, incremental, doneImages);
     try {
       JobSummary summary = run(spark, cfg, partitions, images, written, out, saveMode, state, start);
+      if (incremental != null) {
+        try {
+          incremental.commit(state.record(summary, "committed", null));
+        } catch (IOException e) {
+          throw new IllegalStateException("run " + incremental.runId() + " was written but could "
+              + "not be committed to " + out.features() + ": " + e.getMessage()
+              + " (the next append run redoes its images)", e);
+        }
+      }
       if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
         RejectsFoundException e = new RejectsFoundException(summary);
         RunRecord.failed(hadoopConf, out.features(), state.record(summary, "failed",
@@ -141,7 +165,7 @@ public final class RoiFeaturesJob {
     } catch (RejectsFoundException e) {
       throw e;
     } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
-      if (state.featuresCommitted) {
+      if (state.featuresCommitted && state.incremental == null) {
         RunRecord.failed(hadoopConf, out.features(), state.record(null, "failed",
             OutputPaths.oneLineMessage(e)));
       } else {
@@ -161,16 +185,38 @@ public final class RoiFeaturesJob {
     final JobConfig cfg;
     final OutputPaths.Resolved out;
     final String startedAt;
+    /** The append-mode layout, or null for error / overwrite. */
+    final IncrementalOutput incremental;
+    /** Append mode: the image lists of the runs already committed (their images are skipped). */
+    final List<String> doneImages;
     boolean featuresCommitted;
 
-    RunState(JobConfig cfg, OutputPaths.Resolved out, String startedAt) {
+    RunState(JobConfig cfg, OutputPaths.Resolved out, String startedAt,
+        IncrementalOutput incremental, List<String> doneImages) {
       this.cfg = cfg;
       this.out = out;
       this.startedAt = startedAt;
+      this.incremental = incremental;
+      this.doneImages = doneImages;
     }
 
     Map<String, Object> record(JobSummary summary, String status, String error) {
-      return RunSummaryJson.of(cfg, out, startedAt, summary, status, error);
+      Map<String, Object> m = RunSummaryJson.of(cfg, out, startedAt, summary, status, error);
+      if (incremental != null) {
+        m.put("run_id", incremental.runId());
+        m.put("runs_before", doneImages.size());
+      }
+      return m;
+    }
+
+    /** Where the features of this run are written (append: the run's staging directory). */
+    String featuresTarget() {
+      return incremental == null ? out.features() : incremental.stagingFeatures();
+    }
+
+    /** Where the rejects of this run are written (append: the run's staging directory). */
+    String rejectsTarget() {
+      return incremental == null ? out.rejects() : incremental.stagingRejects();
     }
   }
 
@@ -245,6 +291,11 @@ public final class RoiFeaturesJob {
     // files in one forward pass; by input order within an image, so that the tasks assign roi_ids
     // and find duplicates as they stream (ImageGroups).
     Dataset<Row> p = proposals.rows();
+    if (!state.doneImages.isEmpty()) {
+      // Append: images that a committed run handled are done; only the others are read on.
+      Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
+      p = p.join(done, p.col("image_id").equalTo(done.col("image_id")), "left_anti");
+    }
     List<org.apache.spark.sql.Column> columns = new ArrayList<>();
     for (String c : WorkRow.COLUMNS) {
       columns.add(c.equals("maps") ? col("maps") : p.col(c));
@@ -298,6 +349,9 @@ public final class RoiFeaturesJob {
       levelScales.put(level, stats.scaleOf(level, configuredScales));
     }
     Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
+    if (state.incremental != null) {
+      refuseIncomparable(spark, outputPath, description, cfg);
+    }
     Dataset<Row> features = work.mapPartitions(
         new FeatureTask(bSettings, images, written, proposalRows, leftForRejects, failures, clock,
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
@@ -310,13 +364,20 @@ public final class RoiFeaturesJob {
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
+    if (cfg.get(JobOptions.TESTING_HOLD_PHASE).equals("features")) {
+      features = features.mapPartitions(new HoldForKill(), Encoders.row(features.schema()));
+    }
     phase(spark, "shuffle proposals, pool and write features");
     InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()),
-        outputPath);
+        state.featuresTarget());
     state.featuresCommitted = true;
     phaseStart = lap(phases, "features", phaseStart);
     try {
-      OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, description);
+      Map<String, String> sidecar = new LinkedHashMap<>(description);
+      if (state.incremental != null) {
+        sidecar.put("output.partition.by", cfg.get(JobOptions.PARTITION_BY));
+      }
+      OutputMetadata.writeSidecar(spark.sparkContext().hadoopConfiguration(), outputPath, sidecar);
     } catch (IOException e) {
       throw new IllegalStateException("features written, but " + OutputMetadata.SIDECAR
           + " could not be written to " + outputPath + ": " + e.getMessage(), e);
@@ -338,16 +399,16 @@ public final class RoiFeaturesJob {
     // (with its schema) is written from the driver, without another pass over the work rows.
     phase(spark, "write rejects");
     if (leftForRejects.value() == 0) {
-      EmptyParquetOutput.write(spark, rejectsPath, OutputRows.REJECT_SCHEMA, saveMode);
+      EmptyParquetOutput.write(spark, state.rejectsTarget(), OutputRows.REJECT_SCHEMA, saveMode);
     } else {
       Dataset<Row> rejects = work.mapPartitions(
           new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
           Encoders.row(OutputRows.REJECT_SCHEMA));
-      if (cfg.getBoolean(JobOptions.TESTING_HOLD_REJECTS)) {
+      if (cfg.get(JobOptions.TESTING_HOLD_PHASE).equals("rejects")) {
         rejects = rejects.mapPartitions(new HoldForKill(), Encoders.row(OutputRows.REJECT_SCHEMA));
       }
       rejects.write().mode(saveMode).option("compression", "snappy")
-          .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(rejectsPath);
+          .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.rejectsTarget());
     }
     Map<String, Long> byReason = new TreeMap<>();
     reasonCounts.forEach((reason, count) -> {
@@ -362,7 +423,13 @@ public final class RoiFeaturesJob {
       throw new IllegalStateException("internal error: the features pass left "
           + leftForRejects.value() + " proposals for the rejects output, which has " + rejectRows);
     }
-    lap(phases, "rejects", phaseStart);
+    phaseStart = lap(phases, "rejects", phaseStart);
+    if (state.incremental != null) {
+      phase(spark, "record the images of this run");
+      p.select("image_id").where(col("image_id").isNotNull()).distinct().write()
+          .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
+      lap(phases, "image list", phaseStart);
+    }
     if (collected == null) {
       index.unpersist();
     }
@@ -393,6 +460,40 @@ public final class RoiFeaturesJob {
         }
       }
       throw e;
+    }
+  }
+
+  /**
+   * Append mode: refuses a run whose vectors would not be comparable with the output's (another op,
+   * pooled size, channels, semantics, sampling, alignment, mode, levels, scales, vector format,
+   * precision, or partition layout), naming the first setting that differs.
+   */
+  private static void refuseIncomparable(SparkSession spark, String outputPath,
+      Map<String, String> description, JobConfig cfg) {
+    Map<String, String> stored;
+    try {
+      stored = OutputMetadata.readSidecar(spark.sparkContext().hadoopConfiguration(), outputPath);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + OutputMetadata.SIDECAR + " of "
+          + outputPath + ": " + e.getMessage(), e);
+    }
+    if (stored == null) {
+      return; // the first run of this output
+    }
+    Map<String, String> now = new LinkedHashMap<>(description);
+    now.put("output.partition.by", cfg.get(JobOptions.PARTITION_BY));
+    Map<String, String> before = new LinkedHashMap<>(stored);
+    before.putIfAbsent("output.partition.by", "");
+    for (String ignored : OutputMetadata.NOT_COMPARED) {
+      now.remove(ignored);
+      before.remove(ignored);
+    }
+    String differs = IncrementalOutput.firstDifference(before, now);
+    if (differs != null) {
+      throw new IllegalArgumentException("output.mode append: " + outputPath + " holds vectors with "
+          + differs + "=" + before.get(differs) + ", this run would write " + differs + "="
+          + now.get(differs) + "; rows would not be comparable: use the same settings or a new "
+          + "output path");
     }
   }
 

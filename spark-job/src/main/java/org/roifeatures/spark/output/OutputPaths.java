@@ -41,7 +41,9 @@ public final class OutputPaths {
    * {@link IllegalArgumentException} with one line naming the paths involved.
    */
   public static Resolved check(Configuration conf, String outputPath, String rejectsOption,
-      Map<String, String> inputs, boolean overwrite) {
+      Map<String, String> inputs, String mode) {
+    boolean overwrite = mode.equals("overwrite");
+    boolean append = mode.equals("append");
     String features = normalise(outputPath, "output.path");
     String rejects = rejectsOption.isBlank() ? features + "_rejects"
         : normalise(rejectsOption, "output.rejects.path");
@@ -57,8 +59,11 @@ public final class OutputPaths {
         refuseOverlap("output.path", features, f, in.getKey(), in.getValue(), i);
         refuseOverlap("output.rejects.path", rejects, r, in.getKey(), in.getValue(), i);
       }
-      boolean featuresExisted = checkExisting(conf, "output.path", features, overwrite);
-      boolean rejectsExisted = checkExisting(conf, "output.rejects.path", rejects, overwrite);
+      // Append mode adds to an existing output; IncrementalOutput checks its layout.
+      boolean featuresExisted = append ? exists(conf, features)
+          : checkExisting(conf, "output.path", features, overwrite);
+      boolean rejectsExisted = append ? exists(conf, rejects)
+          : checkExisting(conf, "output.rejects.path", rejects, overwrite);
       probeWritable(conf, "output.path", features);
       probeWritable(conf, "output.rejects.path", rejects);
       return new Resolved(features, rejects, featuresExisted, rejectsExisted);
@@ -157,6 +162,11 @@ public final class OutputPaths {
       }
     }
     return true;
+  }
+
+  private static boolean exists(Configuration conf, String path) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(conf).exists(p);
   }
 
   /** Creates and removes a file where the output will be created, to fail now rather than later. */

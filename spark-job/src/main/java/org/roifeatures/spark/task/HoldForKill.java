@@ -6,7 +6,7 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 
 /**
- * Test support for kill tests ({@code testing.hold.rejects}): hands out the first row of the first
+ * Test support for kill tests ({@code testing.hold.phase}): hands out the first row of each
  * partition, so the writer has an open, partly written file, then announces itself on stderr and
  * waits until the process is killed. Never set outside tests: the run never finishes.
  */
@@ -15,7 +15,7 @@ public final class HoldForKill implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
   /** The line a kill test waits for before it kills the process. */
-  public static final String ANNOUNCEMENT = "roi-features testing: holding the rejects pass";
+  public static final String ANNOUNCEMENT = "roi-features testing: holding the pass";
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {

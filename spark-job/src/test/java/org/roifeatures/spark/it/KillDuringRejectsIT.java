@@ -80,7 +80,7 @@ class KillDuringRejectsIT extends SparkTestBase {
         SparkSubmitLauncher.fatJar().toString(), "run",
         "--maps.path", data.resolve("maps_parquet").toString(),
         "--proposals.path", data.resolve("proposals").toString(),
-        "--output.path", out.toString(), "--testing.hold.rejects", "true"));
+        "--output.path", out.toString(), "--testing.hold.phase", "rejects"));
     Path log = SparkSubmitLauncher.logFile("kill-during-rejects");
     Process p = SparkSubmitLauncher.start(cmd, log, Map.of());
     try {
