@@ -154,8 +154,8 @@ public final class JobOptions {
       internal(integer(TESTING_FAIL_ATTEMPTS, "1", "testing only: how many attempts of each such partition fail", 1, 1_000, false)),
       internal(choice(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)",
           "throw", "kill-executor")),
-      internal(choiceOrEmpty(TESTING_HOLD_PHASE, "testing only: features | rejects: that pass stops after its first row and waits to be killed (kill tests)",
-          "features", "rejects")));
+      internal(choiceOrEmpty(TESTING_HOLD_PHASE, "testing only: index | features | rejects: that pass stops after its first row and waits to be killed (kill tests)",
+          "index", "features", "rejects")));
 
   private JobOptions() {}
 

@@ -258,8 +258,8 @@ public final class RoiFeaturesJob {
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT));
-    Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat,
-        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
+    Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
+        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS)));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
@@ -364,9 +364,7 @@ public final class RoiFeaturesJob {
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
-    if (cfg.get(JobOptions.TESTING_HOLD_PHASE).equals("features")) {
-      features = features.mapPartitions(new HoldForKill(), Encoders.row(features.schema()));
-    }
+    features = holding(cfg, "features", features);
     phase(spark, "shuffle proposals, pool and write features");
     InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()),
         state.featuresTarget());
@@ -404,9 +402,7 @@ public final class RoiFeaturesJob {
       Dataset<Row> rejects = work.mapPartitions(
           new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
           Encoders.row(OutputRows.REJECT_SCHEMA));
-      if (cfg.get(JobOptions.TESTING_HOLD_PHASE).equals("rejects")) {
-        rejects = rejects.mapPartitions(new HoldForKill(), Encoders.row(OutputRows.REJECT_SCHEMA));
-      }
+      rejects = holding(cfg, "rejects", rejects);
       rejects.write().mode(saveMode).option("compression", "snappy")
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.rejectsTarget());
     }
@@ -461,6 +457,12 @@ public final class RoiFeaturesJob {
       }
       throw e;
     }
+  }
+
+  /** {@code rows}, held after their first row when {@code testing.hold.phase} names this phase. */
+  private static Dataset<Row> holding(JobConfig cfg, String phase, Dataset<Row> rows) {
+    return cfg.get(JobOptions.TESTING_HOLD_PHASE).equals(phase)
+        ? rows.mapPartitions(new HoldForKill(), Encoders.row(rows.schema())) : rows;
   }
 
   /**
