@@ -23,9 +23,10 @@ import org.roifeatures.spark.io.MapLoader;
  * from the index ({@link ImagePlan}) and load its maps once, at its first chunk with something to
  * pool; pool each chunk's RoIs in batches of {@code batch.rois}, and hand out one row at a time. A
  * task therefore holds one image's maps, one chunk of its proposal rows and one batch of output
- * floats, whatever the partition size or the number of proposals of an image. Maps that fail to load are reported through an accumulator
- * (the rejects pass turns them into reject rows) and never stop the task; other accumulators count
- * the proposal rows read and those left for the rejects pass, which is skipped when there are none.
+ * floats, whatever the partition size or the number of proposals of an image. Maps that fail to
+ * load are reported through an accumulator (the rejects pass turns them into reject rows) and never
+ * stop the task; other accumulators count the proposal rows read and those left for the rejects
+ * pass, which is skipped when there are none.
  */
 public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
@@ -71,8 +72,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
     }
     OpSettings s = settings.value();
-    return new Rows(new ImageGroups(input, roiIdsGiven, ImageGroups.chunkRows(s.batchRois())), loader,
-        s);
+    ImageGroups chunks = new ImageGroups(input, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
+    return new Rows(chunks, loader, s);
   }
 
   private final class Rows implements Iterator<Row> {
