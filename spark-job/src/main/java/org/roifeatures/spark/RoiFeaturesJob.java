@@ -296,12 +296,12 @@ public final class RoiFeaturesJob {
       Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
       p = p.join(done, p.col("image_id").equalTo(done.col("image_id")), "left_anti");
     }
-    List<org.apache.spark.sql.Column> columns = new ArrayList<>();
-    for (String c : WorkRow.COLUMNS) {
-      columns.add(c.equals("maps") ? col("maps") : p.col(c));
-    }
     org.apache.spark.sql.Column partitionKey;
     Dataset<Row> withMaps;
+    // The image's map entries, and the file and row of its first map (the sort key).
+    org.apache.spark.sql.Column mapsColumn = col("maps");
+    org.apache.spark.sql.Column firstMapPath = col("maps").getItem(0).getField("path");
+    org.apache.spark.sql.Column firstMapRow = col("maps").getItem(0).getField("row");
     if (collected != null) {
       // A collected index travels as a broadcast and is looked up by image id: no join, so no
       // broadcast exchange job and no stage boundary before the proposals' shuffle (joining it as a
@@ -317,7 +317,14 @@ public final class RoiFeaturesJob {
       org.apache.spark.sql.expressions.UserDefinedFunction keyOf = functions.udf(
           (org.apache.spark.sql.api.java.UDF1<String, Integer>) id -> id == null ? null
               : bKeys.value().get(id), DataTypes.IntegerType);
-      withMaps = p.withColumn("maps", mapsOf.apply(p.col("image_id")));
+      // Only the sort key travels with each proposal: the map entries are looked up after the
+      // shuffle, so it does not carry a copy of them per proposal (an image may have millions).
+      org.apache.spark.sql.Column firstMap = mapsOf.apply(p.col("image_id")).getItem(0);
+      withMaps = p.withColumn("_map_path", firstMap.getField("path"))
+          .withColumn("_map_row", firstMap.getField("row"));
+      firstMapPath = col("_map_path");
+      firstMapRow = col("_map_row");
+      mapsColumn = mapsOf.apply(p.col("image_id"));
       partitionKey = functions.coalesce(keyOf.apply(p.col("image_id")),
           functions.hash(p.col("image_id")));
     } else {
@@ -326,10 +333,13 @@ public final class RoiFeaturesJob {
       partitionKey = p.col("image_id");
       withMaps = p.join(maps, p.col("image_id").equalTo(maps.col("image_id")), "left");
     }
+    List<org.apache.spark.sql.Column> columns = new ArrayList<>();
+    for (String c : WorkRow.COLUMNS) {
+      columns.add(c.equals("maps") ? mapsColumn.as("maps") : p.col(c));
+    }
     Dataset<Row> work = withMaps
         .repartition(partitions, partitionKey)
-        .sortWithinPartitions(col("maps").getItem(0).getField("path"),
-            col("maps").getItem(0).getField("row"), p.col("image_id"), p.col("_order"))
+        .sortWithinPartitions(firstMapPath, firstMapRow, p.col("image_id"), p.col("_order"))
         .select(columns.toArray(org.apache.spark.sql.Column[]::new));
     // Neither materialised on its own nor cached: the features job reads, validates and shuffles the
     // proposals and streams them into the pooling (a count and a cache cost a job each, and the

@@ -18,13 +18,15 @@ import org.roifeatures.spark.io.MapLoadException;
 import org.roifeatures.spark.io.MapLoader;
 
 /**
- * The {@code mapPartitions} function of the feature pass. For each image of the partition (grouped
- * from the sorted work rows by {@link ImageGroups}, which also assigns roi_ids): decide from the
- * index ({@link ImagePlan}), load its maps once, pool its RoIs in batches of {@code batch.rois}, and
- * hand out one row at a time. A task therefore holds one image's maps and one batch of output
- * floats, whatever the partition size. Maps that fail to load are reported through an accumulator
- * (the rejects pass turns them into reject rows) and never stop the task; other accumulators count
- * the proposal rows read and those left for the rejects pass, which is skipped when there are none.
+ * The {@code mapPartitions} function of the feature pass. For each image of the partition, whose
+ * sorted work rows {@link ImageGroups} hands out in chunks (assigning roi_ids across them): decide
+ * from the index ({@link ImagePlan}) and load its maps once, at its first chunk with something to
+ * pool; pool each chunk's RoIs in batches of {@code batch.rois}, and hand out one row at a time. A
+ * task therefore holds one image's maps, one chunk of its proposal rows and one batch of output
+ * floats, whatever the partition size or the number of proposals of an image. Maps that fail to
+ * load are reported through an accumulator (the rejects pass turns them into reject rows) and never
+ * stop the task; other accumulators count the proposal rows read and those left for the rejects
+ * pass, which is skipped when there are none.
  */
 public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
@@ -70,7 +72,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
     }
-    return new Rows(new ImageGroups(input, roiIdsGiven), loader, s);
+    ImageGroups chunks = new ImageGroups(input, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
+    return new Rows(chunks, loader, s);
   }
 
   private final class Rows implements Iterator<Row> {
@@ -94,11 +97,16 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     private final boolean decodedIsTransient;
 
     private String imageId;
-    private List<Row> imageRois;
+    /** Whether the current image's maps are loaded (its plan ok and its maps read). */
+    private boolean imageLoaded;
+    /** Whether the current image cannot be pooled (plan rejected or maps failed to load). */
+    private boolean imageSkipped;
+    private String[] levelNames;
+    // The current chunk of the image: its proposals to pool, their ids and boxes.
+    private List<Row> chunkRois;
     private long[] roiIds;
     private float[] boxes;
-    private String[] levelNames;
-    private int next;        // next RoI of the image to hand out
+    private int next;        // next RoI of the chunk to hand out
     private int batchStart;  // first RoI held in the buffer
     private int batchCount;  // RoIs held in the buffer
     private long emitted;    // rows handed out by this task
@@ -118,29 +126,54 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public boolean hasNext() {
-      while (imageRois == null || next >= imageRois.size()) {
+      while (chunkRois == null || next >= chunkRois.size()) {
         if (!input.hasNext()) {
           loader.close();
           return false;
         }
-        startImage(input.next());
+        startChunk(input.next());
       }
       return true;
     }
 
-    private void startImage(ImageGroups.ImageGroup image) {
-      imageRois = null;
-      String id = image.imageId();
-      List<Row> roiRows = image.good();
-      proposals.add(roiRows.size() + image.rejected().size());
-      rejected.add(image.rejected().size());
-      if (roiRows.isEmpty()) {
-        return; // every proposal of the image was rejected: its maps are not even looked at
+    private void startChunk(ImageGroups.Chunk chunk) {
+      chunkRois = null;
+      if (chunk.firstOfImage()) {
+        imageLoaded = false;
+        imageSkipped = false;
       }
-      ImagePlan.Decision d = ImagePlan.decide(id, image.maps(), s);
-      if (!d.ok()) {
+      List<Row> roiRows = chunk.good();
+      proposals.add(roiRows.size() + chunk.rejected().size());
+      rejected.add(chunk.rejected().size());
+      if (roiRows.isEmpty()) {
+        return; // nothing to pool here; an image with no good proposal never has its maps read
+      }
+      if (!imageLoaded && !imageSkipped) {
+        // Once per image, at its first chunk with something to pool; later chunks reuse the maps.
+        imageLoaded = loadImage(chunk.imageId(), chunk.maps());
+        imageSkipped = !imageLoaded;
+      }
+      if (imageSkipped) {
         rejected.add(roiRows.size());
         return;
+      }
+      chunkRois = roiRows;
+      roiIds = chunk.goodRoiIds();
+      boxes = s.op() == RoiOp.ROI_ALIGN_ROTATED ? WorkRow.rotatedBoxes(roiRows)
+          : WorkRow.boxes(roiRows);
+      next = 0;
+      batchStart = 0;
+      batchCount = 0;
+    }
+
+    /**
+     * Decides and loads image {@code id}'s maps for the kernels; false when the image cannot be
+     * pooled (the plan rejects it, or a map failed to load: reported for the rejects pass).
+     */
+    private boolean loadImage(String id, List<Row> mapRows) {
+      ImagePlan.Decision d = ImagePlan.decide(id, mapRows, s);
+      if (!d.ok()) {
+        return false;
       }
       FeatureMap[] maps = new FeatureMap[d.maps().size()];
       long t0 = System.nanoTime();
@@ -167,8 +200,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
         }
       } catch (MapLoadException e) {
         loadFailures.add(failureKey(id, e.reason().name(), e.getMessage()));
-        rejected.add(roiRows.size());
-        return;
+        return false;
       } finally {
         clock.addRead(System.nanoTime() - t0);
       }
@@ -179,14 +211,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
         levelNames[i] = m.level().isEmpty() ? null : m.level();
       }
       imageId = id;
-      imageRois = roiRows;
-      roiIds = image.goodRoiIds();
-      boxes = s.op() == RoiOp.ROI_ALIGN_ROTATED ? WorkRow.rotatedBoxes(roiRows)
-          : WorkRow.boxes(roiRows);
-      next = 0;
-      batchStart = 0;
-      batchCount = 0;
       images.add(1);
+      return true;
     }
 
     @Override
@@ -197,7 +223,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       faults.check(emitted);
       if (next >= batchStart + batchCount) {
         batchStart = next;
-        batchCount = Math.min(s.batchRois(), imageRois.size() - next);
+        batchCount = Math.min(s.batchRois(), chunkRois.size() - next);
         long t0 = System.nanoTime();
         computer.compute(boxes, batchStart, batchCount, buffer, levelIndex);
         clock.addPool(System.nanoTime() - t0);
@@ -212,7 +238,7 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
       long t0 = System.nanoTime();
       Object vector = encoder.encode(buffer, k * rowLength, rowLength);
       clock.addEncode(System.nanoTime() - t0);
-      Row out = OutputRows.feature(imageId, imageRois.get(next), roiIds[next], level, vector,
+      Row out = OutputRows.feature(imageId, chunkRois.get(next), roiIds[next], level, vector,
           s.op() == RoiOp.ROI_ALIGN_ROTATED);
       next++;
       emitted++;

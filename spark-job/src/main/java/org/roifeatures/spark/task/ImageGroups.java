@@ -1,49 +1,83 @@
 package org.roifeatures.spark.task;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.roifeatures.spark.RejectReason;
 
 /**
  * Turns a partition of work rows, in which each image's rows are contiguous and in input order (the
- * job sorts them so), into one {@link ImageGroup} per image, applying the per-image proposal rules:
+ * job sorts them so), into {@link Chunk}s of at most {@code chunkRows} consecutive rows of one image,
+ * applying the per-image proposal rules across all chunks of the image:
  * <ul>
  *   <li>{@code roi_id} is the input's when it has the column, else the 0-based position of the
  *       proposal among all of its image's rows in input order (rejected rows count);</li>
  *   <li>a proposal that passed the per-row checks but whose non-null roi_id an earlier row of the same
  *       image already has is rejected as {@link RejectReason#DUPLICATE_ROI_ID}; the first is kept.</li>
  * </ul>
+ * Only one chunk's rows are held, whatever the number of proposals of an image; what is kept across
+ * an image's chunks is its id, its maps (taken once, from its first row), the position, and — only
+ * when the input gives roi_ids — the set of ids used so far ({@link RoiIdSet}). Positions are unique
+ * by construction, so without a roi_id column no set is kept.
  * The feature pass and the rejects pass both group through this class, so they agree on every id.
  */
-public final class ImageGroups implements Iterator<ImageGroups.ImageGroup> {
+public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
 
   /** A proposal that cannot be pooled, whatever the maps: its row, id, reason and detail. */
   public record Rejected(Row row, Long roiId, String reason, String detail) {}
 
   /**
-   * One image: its id (null for proposals without one), its map entries from the index (null when it
-   * has none), the proposals to pool with their ids, and the proposals already rejected.
+   * Consecutive rows of one image: its id (null for proposals without one), its map entries from the
+   * index (null when it has none; the same list in every chunk of the image), whether this is the
+   * image's first chunk, the proposals to pool with their ids, and the proposals already rejected.
    */
-  public record ImageGroup(String imageId, List<Row> maps, List<Row> good, long[] goodRoiIds,
-      List<Rejected> rejected) {}
+  public record Chunk(String imageId, List<Row> maps, boolean firstOfImage, List<Row> good,
+      long[] goodRoiIds, List<Rejected> rejected) {}
+
+  /** Rows per chunk the tasks aim at: enough that per-chunk work is negligible, few enough to hold. */
+  static final int TARGET_CHUNK_ROWS = 4096;
+
+  /**
+   * Rows per chunk for pooling batches of {@code batchRois}: the smallest multiple of the batch that
+   * reaches {@link #TARGET_CHUNK_ROWS}, so that every batch but an image's last is full.
+   */
+  public static int chunkRows(int batchRois) {
+    if (batchRois >= TARGET_CHUNK_ROWS) {
+      return batchRois;
+    }
+    return (TARGET_CHUNK_ROWS + batchRois - 1) / batchRois * batchRois;
+  }
 
   private final Iterator<Row> rows;
   private final boolean idsGiven;
+  private final int chunkRows;
+  /** Ids the current image has used; null when ids are positions. */
+  private final RoiIdSet seen;
+  /** A row already read that starts the next image, or null. */
   private Row pending;
+  private boolean started;
+  private String imageId;
+  private List<Row> maps;
+  /** Position within the current image of the next row. */
+  private long position;
 
   /**
    * @param rows work rows, each image's together and in input order
    * @param idsGiven whether the input has a roi_id column (else ids are positions)
+   * @param chunkRows most rows per chunk, at least 1
    */
-  public ImageGroups(Iterator<Row> rows, boolean idsGiven) {
+  public ImageGroups(Iterator<Row> rows, boolean idsGiven, int chunkRows) {
+    if (chunkRows < 1) {
+      throw new IllegalArgumentException("chunkRows must be >= 1, got " + chunkRows);
+    }
     this.rows = rows;
     this.idsGiven = idsGiven;
+    this.chunkRows = chunkRows;
+    this.seen = idsGiven ? new RoiIdSet() : null;
   }
 
   @Override
@@ -52,25 +86,34 @@ public final class ImageGroups implements Iterator<ImageGroups.ImageGroup> {
   }
 
   @Override
-  public ImageGroup next() {
+  public Chunk next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
-    Row first = pending != null ? pending : rows.next();
+    Row r = pending != null ? pending : rows.next();
     pending = null;
-    String imageId = WorkRow.imageId(first);
-    List<Row> maps = WorkRow.maps(first);
+    // Images are contiguous: a row with the current image's id continues it.
+    boolean first = !started || !Objects.equals(WorkRow.imageId(r), imageId);
+    if (first) {
+      started = true;
+      imageId = WorkRow.imageId(r);
+      maps = WorkRow.maps(r);
+      position = 0;
+      if (seen != null) {
+        seen.clear();
+      }
+    }
     List<Row> good = new ArrayList<>();
-    List<Long> goodIds = new ArrayList<>();
+    long[] goodIds = new long[Math.min(chunkRows, 1024)];
+    int goodCount = 0;
     List<Rejected> rejected = new ArrayList<>(0);
-    Set<Long> seen = new HashSet<>();
-    long position = 0;
-    Row r = first;
+    int taken = 0;
     while (true) {
       Long roiId = idsGiven ? WorkRow.givenRoiId(r) : Long.valueOf(position);
       position++;
+      taken++;
       String reason = WorkRow.reason(r);
-      boolean firstUse = roiId == null || seen.add(roiId);
+      boolean firstUse = roiId == null || seen == null || seen.add(roiId);
       if (reason != null) {
         rejected.add(new Rejected(r, roiId, reason, WorkRow.detail(r)));
       } else if (!firstUse) {
@@ -81,10 +124,13 @@ public final class ImageGroups implements Iterator<ImageGroups.ImageGroup> {
         rejected.add(new Rejected(r, null, RejectReason.BAD_RECORD.name(),
             "roi_id is null in image " + imageId));
       } else {
+        if (goodCount == goodIds.length) {
+          goodIds = Arrays.copyOf(goodIds, Math.min(chunkRows, 2 * goodIds.length));
+        }
         good.add(r);
-        goodIds.add(roiId);
+        goodIds[goodCount++] = roiId;
       }
-      if (!rows.hasNext()) {
+      if (taken == chunkRows || !rows.hasNext()) {
         break;
       }
       Row n = rows.next();
@@ -94,10 +140,6 @@ public final class ImageGroups implements Iterator<ImageGroups.ImageGroup> {
       }
       r = n;
     }
-    long[] ids = new long[goodIds.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = goodIds.get(i);
-    }
-    return new ImageGroup(imageId, maps, good, ids, rejected);
+    return new Chunk(imageId, maps, first, good, Arrays.copyOf(goodIds, goodCount), rejected);
   }
 }

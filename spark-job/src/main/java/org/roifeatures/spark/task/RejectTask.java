@@ -12,9 +12,11 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.spark.OpSettings;
 
 /**
- * The rejects pass over the work rows, image by image ({@link ImageGroups}): every proposal the
- * per-row or per-image rules rejected, and every proposal of an image that {@link ImagePlan} rejects
- * or whose maps failed to load in the feature pass, becomes one reject row with its reason.
+ * The rejects pass over the work rows, chunk by chunk of each image ({@link ImageGroups}): every
+ * proposal the per-row or per-image rules rejected, and every proposal of an image that
+ * {@link ImagePlan} rejects or whose maps failed to load in the feature pass, becomes one reject row
+ * with its reason. Within an image, rejects come chunk by chunk: a chunk's own rejects, then its
+ * proposals rejected with their image.
  */
 public final class RejectTask implements MapPartitionsFunction<Row, Row> {
 
@@ -37,17 +39,18 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> work) {
-    ImageGroups groups = new ImageGroups(work, roiIdsGiven);
     OpSettings s = settings.value();
-    Map<String, String[]> failed = loadFailures.value();
-    // Lazily, one image at a time: a partition's rejects never have to fit in memory at once.
+    ImageGroups chunks = new ImageGroups(work, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
+    ImageRejects images = new ImageRejects(s, loadFailures.value());
+    // Lazily, one chunk at a time: neither a partition's nor an image's rejects have to fit in
+    // memory at once.
     return new Iterator<>() {
       private Iterator<Row> current = Collections.emptyIterator();
 
       @Override
       public boolean hasNext() {
-        while (!current.hasNext() && groups.hasNext()) {
-          current = rejectsOf(groups.next(), s, failed).iterator();
+        while (!current.hasNext() && chunks.hasNext()) {
+          current = images.rejectsOf(chunks.next()).iterator();
         }
         return current.hasNext();
       }
@@ -70,32 +73,57 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
 
   private static final int REASON = OutputRows.REJECT_SCHEMA.fieldIndex("reason");
 
-  private static List<Row> rejectsOf(ImageGroups.ImageGroup g, OpSettings s,
-      Map<String, String[]> failed) {
-    List<Row> out = new ArrayList<>(g.rejected().size());
-    for (ImageGroups.Rejected r : g.rejected()) {
-      out.add(OutputRows.reject(g.imageId(), r.row(), r.roiId(), r.reason(), r.detail()));
+  /**
+   * The reject rows of one chunk after another: the chunk's own rejects, then its good proposals
+   * when their image cannot be pooled — decided once per image, at its first chunk with good
+   * proposals, as the feature pass does.
+   */
+  private static final class ImageRejects {
+    private final OpSettings s;
+    private final Map<String, String[]> failed;
+    /** Whether the current image's fate is decided; then reason and detail (null: pooled). */
+    private boolean decided;
+    private String reason;
+    private String detail;
+
+    ImageRejects(OpSettings s, Map<String, String[]> failed) {
+      this.s = s;
+      this.failed = failed;
     }
-    if (g.good().isEmpty()) {
-      return out;
-    }
-    String reason;
-    String detail;
-    ImagePlan.Decision d = ImagePlan.decide(g.imageId(), g.maps(), s);
-    if (!d.ok()) {
-      reason = d.reason().name();
-      detail = d.detail();
-    } else {
-      String[] failure = failed.get(g.imageId());
-      if (failure == null) {
+
+    List<Row> rejectsOf(ImageGroups.Chunk c) {
+      if (c.firstOfImage()) {
+        decided = false;
+      }
+      List<Row> out = new ArrayList<>(c.rejected().size());
+      for (ImageGroups.Rejected r : c.rejected()) {
+        out.add(OutputRows.reject(c.imageId(), r.row(), r.roiId(), r.reason(), r.detail()));
+      }
+      if (c.good().isEmpty()) {
         return out;
       }
-      reason = failure[0];
-      detail = failure[1];
+      if (!decided) {
+        decide(c.imageId(), c.maps());
+      }
+      if (reason != null) {
+        for (int i = 0; i < c.good().size(); i++) {
+          out.add(OutputRows.reject(c.imageId(), c.good().get(i), c.goodRoiIds()[i], reason, detail));
+        }
+      }
+      return out;
     }
-    for (int i = 0; i < g.good().size(); i++) {
-      out.add(OutputRows.reject(g.imageId(), g.good().get(i), g.goodRoiIds()[i], reason, detail));
+
+    private void decide(String imageId, List<Row> maps) {
+      decided = true;
+      ImagePlan.Decision d = ImagePlan.decide(imageId, maps, s);
+      if (!d.ok()) {
+        reason = d.reason().name();
+        detail = d.detail();
+        return;
+      }
+      String[] failure = failed.get(imageId);
+      reason = failure == null ? null : failure[0];
+      detail = failure == null ? null : failure[1];
     }
-    return out;
   }
 }
