@@ -1,6 +1,5 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -272,29 +271,15 @@ class EndToEndTest extends SparkTestBase {
   }
 
   /**
-   * Every row of {@code rows} is a distinct (image_id, roi_id) whose vector equals core-ops' RoI Align
-   * of its box on {@code maps.get(image_id)} (a C×H×W CHW map).
+   * {@code rows} are exactly the proposals of {@code goodInputs} (keys, pass-through columns), each
+   * with core-ops' RoI Align of its INPUT box on level p3's map {@code maps.get(image_id)} (C×H×W).
    */
-  static void assertRowsEqualRoiAlign(List<Row> rows, Map<String, float[]> maps, int c, int h, int w,
-      RoiAlignParams params) {
-    assertNoDuplicateKeys(rows);
-    for (Row r : rows) {
-      FeatureMap m = FeatureMap.chw(maps.get(r.<String>getAs("image_id")), c, h, w);
-      assertArrayEquals(RoiAlign.forward(m, box(r), params), floats(r.getAs("features")), key(r));
-    }
-  }
-
-  static String key(Row r) {
-    return r.getAs("image_id") + "/" + r.getAs("roi_id");
-  }
-
-  static float[] box(Row r) {
-    return new float[] {(float) r.<Double>getAs("x1").doubleValue(), (float) r.<Double>getAs("y1").doubleValue(),
-        (float) r.<Double>getAs("x2").doubleValue(), (float) r.<Double>getAs("y2").doubleValue()};
-  }
-
-  static float[] floats(byte[] b) {
-    return Inspect.decode(b, Map.of());
+  static void assertRowsEqualRoiAlign(List<Row> rows,
+      Map<InputRecords.Key, InputRecords.Proposal> goodInputs, Map<String, float[]> maps, int c,
+      int h, int w, RoiAlignParams params) {
+    ExpectedOutput.of(goodInputs, p -> ExpectedOutput.Pooled.of(RoiAlign.forward(
+        FeatureMap.chw(maps.get(p.imageId()), c, h, w), p.box(), params), "p3"))
+        .assertMatches(rows, "roi_align p3");
   }
 
   /**
@@ -328,11 +313,6 @@ class EndToEndTest extends SparkTestBase {
     assertTrue(chunks > 0, "no features column chunks in " + output);
   }
 
-  static void assertNoDuplicateKeys(List<Row> rows) {
-    Set<String> seen = new HashSet<>();
-    for (Row r : rows) {
-      assertTrue(seen.add(key(r)), "duplicate " + key(r));
-    }
   }
 
   static void assertDescribed(Dataset<Row> df, String output, String op, int length) throws Exception {

@@ -87,41 +87,62 @@ public final class InputRecords {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      if (lines.isEmpty()) {
-        continue;
-      }
-      String[] header = lines.get(0).split(",", -1);
-      for (String line : lines.subList(1, lines.size())) {
-        if (line.isEmpty()) {
-          continue;
-        }
-        String[] v = line.split(",", -1);
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < header.length; i++) {
-          m.put(header[i], i < v.length && !v[i].isEmpty() ? v[i] : null);
-        }
-        raw.add(m);
+      if (!lines.isEmpty()) {
+        raw.addAll(csvFields(lines.get(0), lines.subList(1, lines.size())));
       }
     }
     return keyed(raw);
   }
 
+  /** Proposals of CSV {@code lines} under {@code header} (plain comma-separated, no quoting). */
+  public static Map<Key, Proposal> csvLines(String header, List<String> lines) {
+    return keyed(csvFields(header, lines));
+  }
+
+  private static List<Map<String, String>> csvFields(String headerLine, List<String> lines) {
+    String[] header = headerLine.split(",", -1);
+    List<Map<String, String>> raw = new ArrayList<>();
+    for (String line : lines) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] v = line.split(",", -1);
+      Map<String, String> m = new LinkedHashMap<>();
+      for (int i = 0; i < header.length; i++) {
+        m.put(header[i], i < v.length && !v[i].isEmpty() ? v[i] : null);
+      }
+      raw.add(m);
+    }
+    return raw;
+  }
+
   /** Proposals of every {@code *.json} part file (JSON lines) of a directory, or of one file. */
   public static Map<Key, Proposal> jsonLines(Path fileOrDir) {
-    ObjectMapper json = new ObjectMapper();
-    List<Map<String, String>> raw = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
     for (Path f : files(fileOrDir, ".json")) {
       try {
-        for (String line : Files.readAllLines(f)) {
-          if (line.isBlank()) {
-            continue;
-          }
-          JsonNode n = json.readTree(line);
-          Map<String, String> m = new LinkedHashMap<>();
-          n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isNull() ? null
-              : e.getValue().asText()));
-          raw.add(m);
-        }
+        lines.addAll(Files.readAllLines(f));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return jsonLines(lines);
+  }
+
+  /** Proposals of JSON {@code lines}, one object each. */
+  public static Map<Key, Proposal> jsonLines(List<String> lines) {
+    ObjectMapper json = new ObjectMapper();
+    List<Map<String, String>> raw = new ArrayList<>();
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode n = json.readTree(line);
+        Map<String, String> m = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isNull() ? null
+            : e.getValue().asText()));
+        raw.add(m);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
