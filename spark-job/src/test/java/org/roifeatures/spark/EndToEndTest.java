@@ -313,8 +313,6 @@ class EndToEndTest extends SparkTestBase {
     assertTrue(chunks > 0, "no features column chunks in " + output);
   }
 
-  }
-
   static void assertDescribed(Dataset<Row> df, String output, String op, int length) throws Exception {
     List<String> names = List.of(df.columns());
     assertEquals(List.of("image_id", "roi_id", "x1", "y1", "x2", "y2", "score", "label", "level",
