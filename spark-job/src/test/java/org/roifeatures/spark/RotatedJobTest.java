@@ -98,7 +98,7 @@ class RotatedJobTest extends SparkTestBase {
     RoiAlignParams params = RoiAlignRotated.params(4, 3, 0.25, 2);
     FeatureMap m = FeatureMap.chw(map, C, H, W);
     ExpectedOutput.of(in, p -> ExpectedOutput.Pooled.of(RoiAlignRotated.forward(m, p.rotatedBox(),
-        params), ExpectedOutput.ANY_LEVEL)).without(rejected).assertMatches(df.collectAsList(),
+        params), "p2")).without(rejected).assertMatches(df.collectAsList(),
         "roi_align_rotated");
     Map<String, String> meta = Inspect.vectorMetadata(df);
     assertEquals("roi_align_rotated", meta.get("roi_features.op"));
