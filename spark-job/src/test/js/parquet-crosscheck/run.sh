@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-check of the job's Parquet writer with a reader outside the JVM: runs the job on SAMPLE_DIR
 # (a generate-sample directory) once with its own writer and once with Spark's, per vector format and
-# codec, partitioned by level, and compares both outputs row by row with hyparquet (npm). Usage: run.sh SAMPLE_DIR WORK_DIR
+# codec, partitioned by level, and compares both outputs row by row with hyparquet (npm), and a few
+# rows of each with core-ops' vectors of their INPUT boxes (ExpectedVectors.java). Usage: run.sh SAMPLE_DIR WORK_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../../.." && pwd)
@@ -36,6 +37,11 @@ for key, p in lock["packages"].items():
 PY
   fi
 fi
+# Expected vectors of a few proposals, computed by core-ops from the INPUT boxes and maps (a single
+# Java source file on the fat jar, which bin/roi-features builds on first use).
+"$root/bin/roi-features" --help >/dev/null 2>&1 || true
+jar=$(ls "$root"/spark-job/target/spark-job-*-all.jar | head -1)
+java -cp "$jar" "$here/ExpectedVectors.java" "$sample" "$work/expected.json"
 # vector format / codec: binary vectors with three codecs, array<float> vectors with snappy
 for run in binary/snappy binary/none binary/zstd array/snappy; do
   format=${run%/*}
@@ -49,5 +55,6 @@ for run in binary/snappy binary/none binary/zstd array/snappy; do
       || { echo "job failed, see $out.log"; exit 1; }
   done
   echo -n "== parquet cross-check ($format, $codec): "
-  node "$here/compare.mjs" "$work/roi-features_${format}_$codec" "$work/spark_${format}_$codec"
+  node "$here/compare.mjs" "$work/roi-features_${format}_$codec" "$work/spark_${format}_$codec" \
+    "$work/expected.json"
 done

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Random boxes of every kind (on the map, off it, huge, tiny, inverted, zero-size, NaN, ±Inf) and random
@@ -185,7 +187,9 @@ class OperatorPropertyTest {
     return gh * gw * p.pooledHeight() * p.pooledWidth() <= REFERENCE_SAMPLE_LIMIT;
   }
 
+  /** A generous bound for a hung or runaway operator, not a performance assertion. */
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void everyOperatorOnRandomBoxes() {
     Random r = new Random(SEED);
     long start = System.nanoTime();
@@ -288,7 +292,6 @@ class OperatorPropertyTest {
         + TIME);
     assertTrue(referenceChecks > ROUNDS, "too few reference checks: " + referenceChecks);
     assertTrue(refused > 50, "too few non-finite boxes exercised: " + refused);
-    assertTrue(ms < 30_000, "property run took " + ms + " ms");
   }
 
   @Test

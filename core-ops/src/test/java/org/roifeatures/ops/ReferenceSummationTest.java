@@ -65,9 +65,11 @@ class ReferenceSummationTest {
     for (int r = 0; r < expected.size(); r++) {
       JsonNode row = expected.get(r);
       if (row.isNull()) {
+        GoldenData.assertUndefinedRow(c, r, actual, rowLength, what);
         continue;
       }
       for (int i = 0; i < rowLength; i++) {
+        GoldenData.number(c, r, i, row.get(i));
         float e = Float.parseFloat(row.get(i).asText());
         float a = actual[r * rowLength + i];
         if (Float.floatToIntBits(e) != Float.floatToIntBits(a) && !(e == 0f && a == 0f)) {

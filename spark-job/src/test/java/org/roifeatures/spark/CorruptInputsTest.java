@@ -52,6 +52,8 @@ class CorruptInputsTest extends SparkTestBase {
   private static final Map<String, float[]> GOOD = new HashMap<>();
 
   /** One proposal: the CSV or JSON line, and its expected reason (null: written) and detail text. */
+  private static final String CSV_HEADER = "image_id,roi_id,x1,y1,x2,y2";
+
   private record Proposal(String line, String image, long roiId, String reason, String mentions) {}
 
   @BeforeAll
@@ -214,7 +216,10 @@ class CorruptInputsTest extends SparkTestBase {
 
     List<Row> rows = spark.read().parquet(out).collectAsList();
     assertEquals(wantWritten, rows.size());
-    EndToEndTest.assertRowsEqualRoiAlign(rows, GOOD, C, H, W, PARAMS);
+    List<String> good = props.stream().filter(p -> p.reason() == null).map(Proposal::line).toList();
+    EndToEndTest.assertRowsEqualRoiAlign(rows, proposalsPath.endsWith(".json")
+        ? InputRecords.jsonLines(good) : InputRecords.csvLines(CSV_HEADER, good), GOOD, C, H, W,
+        PARAMS);
     return rejects;
   }
 
@@ -229,7 +234,7 @@ class CorruptInputsTest extends SparkTestBase {
   }
 
   private static String writeCsv(String name, List<Proposal> props) throws Exception {
-    StringBuilder sb = new StringBuilder("image_id,roi_id,x1,y1,x2,y2\n");
+    StringBuilder sb = new StringBuilder(CSV_HEADER + "\n");
     for (Proposal p : props) {
       sb.append(p.line()).append('\n');
     }

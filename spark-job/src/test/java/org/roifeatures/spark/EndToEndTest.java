@@ -1,6 +1,5 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,6 +74,46 @@ class EndToEndTest extends SparkTestBase {
     return data.resolve("out").resolve(name).toString();
   }
 
+  /** The proposals as written in each input format, read by the tests' own readers. */
+  private static Map<InputRecords.Key, InputRecords.Proposal> inputs(String proposalsDir) {
+    Path p = data.resolve(proposalsDir);
+    return switch (proposalsDir) {
+      case "proposals_csv" -> InputRecords.csv(p);
+      case "proposals_json" -> InputRecords.jsonLines(p);
+      default -> InputRecords.parquet(spark, p);
+    };
+  }
+
+  @Test
+  void theInputFormatsHoldTheSameProposals() {
+    Map<InputRecords.Key, InputRecords.Proposal> parquet = inputs("proposals_parquet");
+    assertEquals(proposals, parquet.size());
+    assertEquals(parquet, inputs("proposals_csv"));
+    assertEquals(parquet, inputs("proposals_json"));
+  }
+
+  private static double[] levelScales() {
+    String[] levels = spec.levelNames();
+    double[] scales = new double[levels.length];
+    for (int l = 0; l < levels.length; l++) {
+      scales[l] = 1.0 / spec.stride(l);
+    }
+    return scales;
+  }
+
+  /** core-ops' multi-scale RoI Align of the input proposal's box on its image's maps. */
+  private static ExpectedOutput.Pooled multiScale(MultiScaleRoiAlign op, InputRecords.Proposal p) {
+    String[] levels = spec.levelNames();
+    FeatureMap[] maps = new FeatureMap[levels.length];
+    for (int l = 0; l < levels.length; l++) {
+      maps[l] = MAPS.get(p.imageId()).get(levels[l]);
+    }
+    float[] want = new float[op.rowLength(spec.channels())];
+    int[] level = new int[1];
+    op.forward(maps, p.box(), 0, 1, want, 0, level, 0);
+    return ExpectedOutput.Pooled.of(want, level[0] < 0 ? null : levels[level[0]]);
+  }
+
   @ParameterizedTest(name = "multiscale_roi_align from {0} maps")
   @ValueSource(strings = {"parquet", "arrow", "npy"})
   void multiScaleEqualsCoreOpsInEveryInputFormat(String format) throws Exception {
@@ -86,32 +125,18 @@ class EndToEndTest extends SparkTestBase {
     assertEquals(proposals, s.proposals());
     assertEquals(0, s.rejected(), s.rejectsByReason().toString());
     assertEquals(spec.images(), s.imagesPooled());
+    assertEquals(proposals, s.roisWritten());
 
     Dataset<Row> df = spark.read().parquet(output);
     List<Row> rows = df.collectAsList();
-    assertEquals(proposals - s.rejected(), rows.size());
-    assertEquals(proposals, s.roisWritten());
-    assertNoDuplicateKeys(rows);
-    String[] levels = spec.levelNames();
-    double[] scales = new double[levels.length];
-    for (int l = 0; l < levels.length; l++) {
-      scales[l] = 1.0 / spec.stride(l);
-    }
-    MultiScaleRoiAlign op = MultiScaleRoiAlign.torchvision(scales, RoiAlignParams.of(7, 7, 1, 2, false));
+    MultiScaleRoiAlign op = MultiScaleRoiAlign.torchvision(levelScales(),
+        RoiAlignParams.of(7, 7, 1, 2, false));
+    Map<InputRecords.Key, InputRecords.Proposal> in = inputs("proposals_parquet");
+    assertEquals(proposals, in.size());
+    ExpectedOutput.of(in, p -> multiScale(op, p)).assertMatches(rows, "multiscale " + format);
     Set<String> levelsSeen = new HashSet<>();
-    for (Row r : rows) {
-      FeatureMap[] maps = new FeatureMap[levels.length];
-      for (int l = 0; l < levels.length; l++) {
-        maps[l] = MAPS.get(r.<String>getAs("image_id")).get(levels[l]);
-      }
-      float[] box = box(r);
-      float[] want = new float[op.rowLength(spec.channels())];
-      int[] level = new int[1];
-      op.forward(maps, box, 0, 1, want, 0, level, 0);
-      assertArrayEquals(want, floats(r.getAs("features")), "row " + r.getAs("image_id") + "/"
-          + r.getAs("roi_id"));
-      assertEquals(level[0] < 0 ? null : levels[level[0]], r.getAs("level"));
-      levelsSeen.add(r.getAs("level"));
+    for (InputRecords.Proposal p : in.values()) {
+      levelsSeen.add(multiScale(op, p).level());
     }
     assertTrue(levelsSeen.size() >= 2, "sample boxes should span levels, saw " + levelsSeen);
     assertDescribed(df, output, "multiscale_roi_align", spec.channels() * 49);
@@ -126,32 +151,28 @@ class EndToEndTest extends SparkTestBase {
         JobOptions.ALIGNED, "true",
         JobOptions.POOLED_HEIGHT, "5", JobOptions.POOLED_WIDTH, "3", JobOptions.OUTPUT_PATH, alignOut);
     RoiAlignParams align = new RoiAlignParams(5, 3, 1.0 / 8, 0, true, PoolingMode.MAX);
-    for (Row r : spark.read().parquet(alignOut).collectAsList()) {
-      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p3");
-      assertArrayEquals(RoiAlign.forward(m, box(r), align), floats(r.getAs("features")));
-      assertEquals("p3", r.getAs("level"));
-    }
+    ExpectedOutput.of(inputs("proposals_csv"), p -> ExpectedOutput.Pooled.of(
+        RoiAlign.forward(MAPS.get(p.imageId()).get("p3"), p.box(), align), "p3"))
+        .assertMatches(spark.read().parquet(alignOut).collectAsList(), "roi_align p3 from csv");
+
     String poolOut = out("pool_p4");
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_arrow").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_json").toString(),
         JobOptions.OP, "roi_pool", JobOptions.LEVEL, "p4", JobOptions.OUTPUT_PATH, poolOut);
     RoiPoolParams pool = new RoiPoolParams(7, 7, 1.0 / 16);
-    List<Row> poolRows = spark.read().parquet(poolOut).collectAsList();
-    assertEquals(proposals, poolRows.size());
-    for (Row r : poolRows) {
-      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p4");
-      assertArrayEquals(RoiPool.forward(m, box(r), pool), floats(r.getAs("features")));
-    }
+    ExpectedOutput.of(inputs("proposals_json"), p -> ExpectedOutput.Pooled.of(
+        RoiPool.forward(MAPS.get(p.imageId()).get("p4"), p.box(), pool), "p4"))
+        .assertMatches(spark.read().parquet(poolOut).collectAsList(), "roi_pool p4 from json");
+
     String psOut = out("ps_p3");
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_npy").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
         JobOptions.OP, "ps_roi_align", JobOptions.LEVEL, "p3", JobOptions.POOLED_HEIGHT, "2",
         JobOptions.POOLED_WIDTH, "2", JobOptions.OUTPUT_PATH, psOut);
     RoiAlignParams ps = RoiAlignParams.of(2, 2, 1.0 / 8, 0, true);
-    for (Row r : spark.read().parquet(psOut).collectAsList()) {
-      FeatureMap m = MAPS.get(r.<String>getAs("image_id")).get("p3");
-      assertArrayEquals(PsRoiAlign.forward(m, box(r), ps), floats(r.getAs("features")));
-    }
+    ExpectedOutput.of(inputs("proposals_parquet"), p -> ExpectedOutput.Pooled.of(
+        PsRoiAlign.forward(MAPS.get(p.imageId()).get("p3"), p.box(), ps), "p3"))
+        .assertMatches(spark.read().parquet(psOut).collectAsList(), "ps_roi_align p3 from parquet");
   }
 
   @ParameterizedTest(name = "semantics {0}")
@@ -162,27 +183,11 @@ class EndToEndTest extends SparkTestBase {
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
         JobOptions.OP, "multiscale_roi_align", JobOptions.SEMANTICS, preset, JobOptions.MODE, "max",
         JobOptions.OUTPUT_PATH, output);
-    String[] levels = spec.levelNames();
-    double[] scales = new double[levels.length];
-    for (int l = 0; l < levels.length; l++) {
-      scales[l] = 1.0 / spec.stride(l);
-    }
     Semantics sem = Semantics.preset(preset);
-    MultiScaleRoiAlign op = MultiScaleRoiAlign.of(sem, scales, 7, 7, sem.maxMode());
+    MultiScaleRoiAlign op = MultiScaleRoiAlign.of(sem, levelScales(), 7, 7, sem.maxMode());
     Dataset<Row> df = spark.read().parquet(output);
-    List<Row> rows = df.collectAsList();
-    assertEquals(proposals, rows.size());
-    for (Row r : rows) {
-      FeatureMap[] maps = new FeatureMap[levels.length];
-      for (int l = 0; l < levels.length; l++) {
-        maps[l] = MAPS.get(r.<String>getAs("image_id")).get(levels[l]);
-      }
-      float[] want = new float[op.rowLength(spec.channels())];
-      int[] level = new int[1];
-      op.forward(maps, box(r), 0, 1, want, 0, level, 0);
-      assertArrayEquals(want, floats(r.getAs("features")), preset + " " + key(r));
-      assertEquals(level[0] < 0 ? null : levels[level[0]], r.getAs("level"), preset + " " + key(r));
-    }
+    ExpectedOutput.of(inputs("proposals_parquet"), p -> multiScale(op, p))
+        .assertMatches(df.collectAsList(), "semantics " + preset);
     Map<String, String> meta = Inspect.vectorMetadata(df);
     assertEquals(preset, meta.get("roi_features.semantics"));
     assertEquals("true", meta.get("roi_features.aligned"));
@@ -193,14 +198,16 @@ class EndToEndTest extends SparkTestBase {
 
   @Test
   void vectorFormatsAndPrecisionsCarryTheSameValues() throws Exception {
+    // The default op (roi_align, torchvision: 7x7, adaptive sampling, aligned=false) on level p4.
+    RoiAlignParams p4 = RoiAlignParams.of(7, 7, 1.0 / 16, -1, false);
+    ExpectedOutput expected = ExpectedOutput.of(inputs("proposals_parquet"),
+        p -> ExpectedOutput.Pooled.of(RoiAlign.forward(MAPS.get(p.imageId()).get("p4"), p.box(), p4),
+            "p4"));
     String base = out("fmt_binary");
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
         JobOptions.LEVEL, "p4", JobOptions.OUTPUT_PATH, base);
-    Map<String, float[]> want = new HashMap<>();
-    for (Row r : spark.read().parquet(base).collectAsList()) {
-      want.put(key(r), floats(r.getAs("features")));
-    }
+    expected.assertMatches(spark.read().parquet(base).collectAsList(), "binary vectors");
     assertBinaryVectorsPlainWithoutStatistics(base);
     // Spark's own writer (output.writer=spark) writes the same rows.
     String sparks = out("fmt_binary_spark_writer");
@@ -209,22 +216,13 @@ class EndToEndTest extends SparkTestBase {
         JobOptions.LEVEL, "p4", JobOptions.WRITER, "spark", JobOptions.OUTPUT_PATH, sparks);
     assertBinaryVectorsPlainWithoutStatistics(sparks);
     assertEquals(spark.read().parquet(base).schema(), spark.read().parquet(sparks).schema());
-    List<Row> sparkRows = spark.read().parquet(sparks).collectAsList();
-    assertEquals(want.size(), sparkRows.size());
-    for (Row r : sparkRows) {
-      assertArrayEquals(want.get(key(r)), floats(r.getAs("features")), key(r));
-    }
+    expected.assertMatches(spark.read().parquet(sparks).collectAsList(), "spark writer");
     for (String fmt : List.of("array", "vector")) {
       String o = out("fmt_" + fmt);
       runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
           JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
           JobOptions.LEVEL, "p4", JobOptions.VECTOR_FORMAT, fmt, JobOptions.OUTPUT_PATH, o);
-      List<Row> rows = spark.read().parquet(o).collectAsList();
-      assertEquals(want.size(), rows.size());
-      for (Row r : rows) {
-        float[] got = Inspect.decode(r.getAs("features"), Map.of());
-        assertArrayEquals(want.get(key(r)), got, fmt);
-      }
+      expected.assertMatches(spark.read().parquet(o).collectAsList(), fmt + " vectors");
     }
     for (String precision : List.of("float16", "bfloat16")) {
       String o = out("prec_" + precision);
@@ -234,16 +232,19 @@ class EndToEndTest extends SparkTestBase {
       Dataset<Row> df = spark.read().parquet(o);
       Map<String, String> meta = Inspect.vectorMetadata(df);
       assertEquals(precision, meta.get("roi_features.dtype"));
-      for (Row r : df.collectAsList()) {
+      List<Row> rows = df.collectAsList();
+      ExpectedOutput.assertKeys(rows, expected.keys(), precision);
+      for (Row r : rows) {
+        InputRecords.Proposal in = expected.input(ExpectedOutput.key(r));
+        ExpectedOutput.assertPassThrough(in, r, precision);
         byte[] b = r.getAs("features");
-        float[] w = want.get(key(r));
+        float[] w = RoiAlign.forward(MAPS.get(in.imageId()).get("p4"), in.box(), p4);
         assertEquals(w.length * 2, b.length);
-        float[] got = Inspect.decode(b, meta);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < w.length; i++) {
-          float expect = precision.equals("float16")
-              ? HalfPrecision.fromFloat16(HalfPrecision.toFloat16(w[i]))
-              : HalfPrecision.fromBfloat16(HalfPrecision.toBfloat16(w[i]));
-          assertEquals(expect, got[i]);
+          short want = precision.equals("float16") ? HalfPrecision.toFloat16(w[i])
+              : HalfPrecision.toBfloat16(w[i]);
+          assertEquals(want, buf.getShort(), precision + " " + in.key() + " element " + i);
         }
       }
     }
@@ -264,34 +265,21 @@ class EndToEndTest extends SparkTestBase {
     JobSummary again = runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
         JobOptions.LEVEL, "p5", JobOptions.OUTPUT_PATH, o, JobOptions.SAVE_MODE, "overwrite");
-    assertEquals(proposals, spark.read().parquet(o).count());
     assertEquals(proposals, again.roisWritten());
+    ExpectedOutput.assertKeys(spark.read().parquet(o).collectAsList(),
+        inputs("proposals_parquet").keySet(), "overwritten output");
   }
 
   /**
-   * Every row of {@code rows} is a distinct (image_id, roi_id) whose vector equals core-ops' RoI Align
-   * of its box on {@code maps.get(image_id)} (a C×H×W CHW map).
+   * {@code rows} are exactly the proposals of {@code goodInputs} (keys, pass-through columns), each
+   * with core-ops' RoI Align of its INPUT box on level p3's map {@code maps.get(image_id)} (C×H×W).
    */
-  static void assertRowsEqualRoiAlign(List<Row> rows, Map<String, float[]> maps, int c, int h, int w,
-      RoiAlignParams params) {
-    assertNoDuplicateKeys(rows);
-    for (Row r : rows) {
-      FeatureMap m = FeatureMap.chw(maps.get(r.<String>getAs("image_id")), c, h, w);
-      assertArrayEquals(RoiAlign.forward(m, box(r), params), floats(r.getAs("features")), key(r));
-    }
-  }
-
-  static String key(Row r) {
-    return r.getAs("image_id") + "/" + r.getAs("roi_id");
-  }
-
-  static float[] box(Row r) {
-    return new float[] {(float) r.<Double>getAs("x1").doubleValue(), (float) r.<Double>getAs("y1").doubleValue(),
-        (float) r.<Double>getAs("x2").doubleValue(), (float) r.<Double>getAs("y2").doubleValue()};
-  }
-
-  static float[] floats(byte[] b) {
-    return Inspect.decode(b, Map.of());
+  static void assertRowsEqualRoiAlign(List<Row> rows,
+      Map<InputRecords.Key, InputRecords.Proposal> goodInputs, Map<String, float[]> maps, int c,
+      int h, int w, RoiAlignParams params) {
+    ExpectedOutput.of(goodInputs, p -> ExpectedOutput.Pooled.of(RoiAlign.forward(
+        FeatureMap.chw(maps.get(p.imageId()), c, h, w), p.box(), params), "p3"))
+        .assertMatches(rows, "roi_align p3");
   }
 
   /**
@@ -323,13 +311,6 @@ class EndToEndTest extends SparkTestBase {
       }
     }
     assertTrue(chunks > 0, "no features column chunks in " + output);
-  }
-
-  static void assertNoDuplicateKeys(List<Row> rows) {
-    Set<String> seen = new HashSet<>();
-    for (Row r : rows) {
-      assertTrue(seen.add(key(r)), "duplicate " + key(r));
-    }
   }
 
   static void assertDescribed(Dataset<Row> df, String output, String op, int length) throws Exception {

@@ -1,6 +1,5 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,10 +14,12 @@ import java.util.stream.Stream;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.ops.RoiAlign;
+import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.spark.sample.SampleGenerator;
 import org.roifeatures.spark.task.FaultInjector;
 
@@ -33,6 +33,8 @@ class RetryAndOutputSafetyTest extends SparkTestBase {
 
   private static Path dir;
   private static long proposals;
+  /** The default op (roi_align 7x7, torchvision) on the generated inputs, from the input files. */
+  private static ExpectedOutput expected;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -40,6 +42,14 @@ class RetryAndOutputSafetyTest extends SparkTestBase {
     dir = tempDir("retry");
     proposals = SampleGenerator.generate(spark, dir.resolve("data"),
         new SampleGenerator.Spec(6, 1, 8, 20, 40, 128, 160, 3), false);
+    Map<String, Map<String, FeatureMap>> maps = InputRecords.parquetMaps(spark,
+        dir.resolve("data/maps_parquet"));
+    Map<InputRecords.Key, InputRecords.Proposal> in = InputRecords.parquet(spark,
+        dir.resolve("data/proposals_parquet"));
+    assertEquals(proposals, in.size());
+    RoiAlignParams params = RoiAlignParams.of(7, 7, 1.0 / 8, -1, false);
+    expected = ExpectedOutput.of(in, p -> ExpectedOutput.Pooled.of(
+        RoiAlign.forward(maps.get(p.imageId()).get("p3"), p.box(), params), "p3"));
   }
 
   @AfterAll
@@ -85,17 +95,10 @@ class RetryAndOutputSafetyTest extends SparkTestBase {
     assertTrue(listener.count.get() >= 2, "faults were injected: " + listener.count.get());
     assertEquals(proposals, s.roisWritten(), "accumulators count successful attempts only");
 
-    Map<String, byte[]> want = new HashMap<>();
-    for (Row r : spark.read().parquet(clean).collectAsList()) {
-      want.put(EndToEndTest.key(r), r.getAs("features"));
-    }
-    List<Row> got = spark.read().parquet(faulty).collectAsList();
-    assertEquals(proposals, got.size());
-    EndToEndTest.assertNoDuplicateKeys(got);
-    for (Row r : got) {
-      assertArrayEquals(want.get(EndToEndTest.key(r)), (byte[]) r.getAs("features"),
-          EndToEndTest.key(r));
-    }
+    // Exactly the input's rows, each with core-ops' vector of its input box (the fault-free run
+    // is held to the same expectation, so a fault cannot hide behind an equally wrong clean run).
+    expected.assertMatches(spark.read().parquet(clean).collectAsList(), "clean run");
+    expected.assertMatches(spark.read().parquet(faulty).collectAsList(), "run with retried tasks");
     assertTrue(Files.exists(Path.of(faulty, "_SUCCESS")));
   }
 
@@ -119,11 +122,24 @@ class RetryAndOutputSafetyTest extends SparkTestBase {
     String out = dir.resolve("replaced").toString();
     run(out, JobOptions.POOLED_HEIGHT, "2", JobOptions.POOLED_WIDTH, "2");
     JobSummary again = run(out, JobOptions.SAVE_MODE, "overwrite");
-    List<Row> rows = spark.read().parquet(out).collectAsList();
-    assertEquals(again.roisWritten(), rows.size());
-    for (Row r : rows) {
-      assertEquals(8 * 7 * 7 * 4, ((byte[]) r.getAs("features")).length, "only the new vectors");
-    }
+    assertEquals(proposals, again.roisWritten());
+    // Only the new rows: the input's keys once each, with the new (7x7) vectors.
+    expected.assertMatches(spark.read().parquet(out).collectAsList(), "overwritten output");
+  }
+
+  @Test
+  void faultInjectionWarnsAndKillExecutorIsRefusedInLocalMode() throws Exception {
+    String out = dir.resolve("killed").toString();
+    List<String> warnings = org.roifeatures.spark.task.FaultInjectorTestAccess.warnings(() -> {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(out,
+          JobOptions.TESTING_FAIL_PARTITIONS, "0", JobOptions.TESTING_FAIL_MODE, "kill-executor"));
+      assertTrue(e.getMessage().contains("refused in local mode"), e.getMessage());
+    });
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("TEST-ONLY FAULT INJECTION"), warnings.get(0));
+    assertFalse(Files.exists(Path.of(out, "_SUCCESS")));
+    // The driver (this JVM) is still here, and still runs jobs.
+    assertEquals(proposals, run(dir.resolve("after-refusal").toString()).roisWritten());
   }
 
   private static String rootMessage(Throwable t) {

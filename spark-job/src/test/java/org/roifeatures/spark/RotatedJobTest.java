@@ -1,14 +1,17 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -69,28 +72,60 @@ class RotatedJobTest extends SparkTestBase {
         JobOptions.PROPOSALS_PATH, dir.resolve("proposals.csv").toString(),
         JobOptions.OP, "roi_align_rotated", JobOptions.POOLED_HEIGHT, "4",
         JobOptions.POOLED_WIDTH, "3", JobOptions.SAMPLING_RATIO, "2", JobOptions.OUTPUT_PATH, out);
-    assertEquals(Map.of("BAD_ROTATED_BOX", 1L, "BAD_RECORD", 1L, "NON_FINITE_BOX", 1L),
-        new TreeMap<>(s.rejectsByReason()));
+    Map<InputRecords.Key, InputRecords.Proposal> in = InputRecords.csv(dir.resolve("proposals.csv"));
+    // The rejects, derived from the input lines by the documented rules (first problem wins).
+    Set<String> wantRejects = new TreeSet<>();
+    Map<String, Long> wantByReason = new TreeMap<>();
+    List<InputRecords.Key> rejected = new ArrayList<>();
+    for (InputRecords.Proposal p : in.values()) {
+      String reason = rejectReason(p);
+      if (reason != null) {
+        wantRejects.add(p.imageId() + "/" + p.roiId() + "/" + reason);
+        wantByReason.merge(reason, 1L, Long::sum);
+        rejected.add(p.key());
+      }
+    }
+    assertEquals(wantByReason, new TreeMap<>(s.rejectsByReason()));
+    Set<String> gotRejects = new TreeSet<>();
+    for (Row r : spark.read().parquet(out + "_rejects").collectAsList()) {
+      assertTrue(gotRejects.add(r.getAs("image_id") + "/" + r.getAs("roi_id") + "/"
+          + r.getAs("reason")), "reject twice: " + r);
+    }
+    assertEquals(wantRejects, gotRejects, "rejected (image_id/roi_id/reason)");
+    assertEquals(in.size() - rejected.size(), s.roisWritten());
+
     Dataset<Row> df = spark.read().parquet(out);
-    List<Row> rows = df.collectAsList();
-    assertEquals(5, rows.size());
     RoiAlignParams params = RoiAlignRotated.params(4, 3, 0.25, 2);
     FeatureMap m = FeatureMap.chw(map, C, H, W);
-    for (Row r : rows) {
-      double x1 = r.getAs("x1");
-      double y1 = r.getAs("y1");
-      double x2 = r.getAs("x2");
-      double y2 = r.getAs("y2");
-      double angle = r.getAs("angle");
-      float[] box = {(float) ((x1 + x2) / 2), (float) ((y1 + y2) / 2), (float) (x2 - x1),
-          (float) (y2 - y1), (float) angle};
-      assertArrayEquals(RoiAlignRotated.forward(m, box, params),
-          EndToEndTest.floats(r.getAs("features")), "roi " + r.getAs("roi_id"));
-    }
+    ExpectedOutput.of(in, p -> ExpectedOutput.Pooled.of(RoiAlignRotated.forward(m, p.rotatedBox(),
+        params), "p2")).without(rejected).assertMatches(df.collectAsList(),
+        "roi_align_rotated");
     Map<String, String> meta = Inspect.vectorMetadata(df);
     assertEquals("roi_align_rotated", meta.get("roi_features.op"));
     assertEquals("true", meta.get("roi_features.aligned"));
     assertEquals(true, meta.get("roi_features.box_format").contains("angle"));
+  }
+
+  /**
+   * Proposals.read's rules for a rotated op, applied to the input line: a value that is not a
+   * number, then a missing or non-finite coordinate or angle, then a negative width or height.
+   */
+  private static String rejectReason(InputRecords.Proposal p) {
+    if (!p.unparsable().isEmpty()) {
+      return "BAD_RECORD";
+    }
+    for (Double v : new Double[] {p.x1(), p.y1(), p.x2(), p.y2()}) {
+      if (v == null || !Double.isFinite(v)) {
+        return "NON_FINITE_BOX";
+      }
+    }
+    if (p.angle() != null && !Double.isFinite(p.angle())) {
+      return "NON_FINITE_BOX";
+    }
+    if (p.x2() - p.x1() < 0 || p.y2() - p.y1() < 0) {
+      return "BAD_ROTATED_BOX";
+    }
+    return null;
   }
 
   @Test

@@ -1,14 +1,13 @@
 package org.roifeatures.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedWriter;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +29,9 @@ import org.roifeatures.spark.sample.SampleGenerator;
  * The two shapes of load that stress different parts of the job, at a size that still runs in a few
  * minutes on two busy cores: one image with a large map and many proposals (one task holds a 61 MB
  * map and pools 5000 RoIs in batches), and many images with one proposal each (per-image costs of the
- * index, join, plan and map loading dominate). Row counts, uniqueness and vectors are checked
- * against core-ops; timings are printed for the record.
+ * index, join, plan and map loading dominate). Every row is checked against its input
+ * line: keys (none missing, duplicated or extra), pass-through columns, and the vector core-ops
+ * computes from the input box; timings are printed for the record.
  */
 class ScaleTest extends SparkTestBase {
 
@@ -93,17 +93,23 @@ class ScaleTest extends SparkTestBase {
     assertEquals(n, s.roisWritten());
     assertEquals(1, s.imagesPooled());
     assertEquals(0, s.rejected());
-    List<Row> rows = spark.read().parquet(output).collectAsList();
-    assertEquals(n, rows.size());
-    EndToEndTest.assertNoDuplicateKeys(rows);
-    FeatureMap m = FeatureMap.chw(data, c, h, w);
-    for (int i = 0; i < rows.size(); i += 97) {
-      Row r = rows.get(i);
-      float[] got = EndToEndTest.floats(r.getAs("features"));
-      assertEquals(c * 4, got.length);
-      assertArrayEquals(RoiAlign.forward(m, EndToEndTest.box(r), PARAMS_LARGE), got,
-          EndToEndTest.key(r));
+    // Every row against core-ops on the box of its CSV line, all boxes in one call (one layout copy).
+    Map<InputRecords.Key, InputRecords.Proposal> in = InputRecords.csv(csv);
+    assertEquals(n, in.size());
+    List<InputRecords.Key> keys = List.copyOf(in.keySet());
+    float[] boxes = new float[4 * keys.size()];
+    for (int i = 0; i < keys.size(); i++) {
+      System.arraycopy(in.get(keys.get(i)).box(), 0, boxes, 4 * i, 4);
     }
+    float[] all = RoiAlign.forward(FeatureMap.chw(data, c, h, w), boxes, PARAMS_LARGE);
+    int len = c * 4;
+    Map<InputRecords.Key, float[]> want = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      want.put(keys.get(i), Arrays.copyOfRange(all, i * len, (i + 1) * len));
+    }
+    List<Row> rows = spark.read().parquet(output).collectAsList();
+    ExpectedOutput.of(in, p -> ExpectedOutput.Pooled.of(want.get(p.key()), ExpectedOutput.ANY_LEVEL))
+        .assertMatches(rows, "large map");
   }
 
   @Test
@@ -150,15 +156,11 @@ class ScaleTest extends SparkTestBase {
     assertEquals(images, s.imagesPooled());
     assertEquals(images, s.roisWritten());
     assertEquals(0, s.rejected());
-    List<Row> rows = spark.read().parquet(output).collectAsList();
-    assertEquals(images, rows.size());
-    EndToEndTest.assertNoDuplicateKeys(rows);
     // Every row: a map read from the wrong file row would show up here as a wrong vector.
-    for (Row r : rows) {
-      String id = r.getAs("image_id");
-      assertTrue(maps.containsKey(id), id);
-      assertArrayEquals(RoiAlign.forward(FeatureMap.chw(maps.get(id), c, h, w), EndToEndTest.box(r),
-          PARAMS_MANY), EndToEndTest.floats(r.getAs("features")), EndToEndTest.key(r));
-    }
+    Map<InputRecords.Key, InputRecords.Proposal> in = InputRecords.csv(proposals);
+    assertEquals(images, in.size());
+    ExpectedOutput.of(in, p -> ExpectedOutput.Pooled.of(RoiAlign.forward(
+        FeatureMap.chw(maps.get(p.imageId()), c, h, w), p.box(), PARAMS_MANY), "p3"))
+        .assertMatches(spark.read().parquet(output).collectAsList(), "many images");
   }
 }

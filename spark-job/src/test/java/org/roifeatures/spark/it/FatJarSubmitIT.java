@@ -1,6 +1,5 @@
 package org.roifeatures.spark.it;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.ops.MultiScaleRoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
+import org.roifeatures.spark.ExpectedOutput;
+import org.roifeatures.spark.InputRecords;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.io.NpyArrays;
 
@@ -63,24 +65,22 @@ class FatJarSubmitIT extends SparkTestBase {
     assertTrue(run.output().contains("roi-features kernels:"),
         "the kernel choice is logged once:\n" + run.output());
 
-    List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
-    long proposals = spark.read().option("header", "true").csv(data.resolve("proposals_csv")
-        .toString()).count();
-    assertEquals(proposals, rows.size());
+    // Expected rows from the generated inputs: the CSV the job read, the .npy copies of its maps.
+    Map<InputRecords.Key, InputRecords.Proposal> in = InputRecords.csv(data.resolve("proposals_csv"));
+    Map<String, Map<String, FeatureMap>> maps = InputRecords.npyMaps(data.resolve("maps_npy"));
     String[] levels = {"p3", "p4", "p5"};
     MultiScaleRoiAlign op = MultiScaleRoiAlign.torchvision(new double[] {1 / 8.0, 1 / 16.0, 1 / 32.0},
         RoiAlignParams.of(7, 7, 1, 2, true));
-    for (Row r : rows) {
-      FeatureMap[] maps = new FeatureMap[levels.length];
+    ExpectedOutput.of(in, p -> {
+      FeatureMap[] m = new FeatureMap[levels.length];
       for (int l = 0; l < levels.length; l++) {
-        maps[l] = npy(data.resolve("maps_npy").resolve(r.<String>getAs("image_id"))
-            .resolve(levels[l] + ".npy"));
+        m[l] = maps.get(p.imageId()).get(levels[l]);
       }
       float[] want = new float[op.rowLength(16)];
-      op.forward(maps, box(r), 0, 1, want, 0, new int[1], 0);
-      assertArrayEquals(want, floats(r.getAs("features")), r.getAs("image_id") + "/"
-          + r.getAs("roi_id"));
-    }
+      int[] level = new int[1];
+      op.forward(m, p.box(), 0, 1, want, 0, level, 0);
+      return ExpectedOutput.Pooled.of(want, level[0] < 0 ? null : levels[level[0]]);
+    }).assertMatches(spark.read().parquet(out.toString()).collectAsList(), "spark-submit output");
   }
 
   static FeatureMap npy(Path p) throws Exception {

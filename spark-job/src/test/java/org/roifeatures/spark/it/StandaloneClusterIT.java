@@ -16,14 +16,20 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roifeatures.ops.FeatureMap;
+import org.roifeatures.ops.MultiScaleRoiAlign;
+import org.roifeatures.ops.RoiAlignParams;
+import org.roifeatures.spark.ExpectedOutput;
+import org.roifeatures.spark.InputRecords;
 import org.roifeatures.spark.JobOptions;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
  * A real Spark standalone cluster on loopback — one master and two workers started from Spark's own
- * jars — running the fat jar submitted with {@code SparkSubmit --master spark://127.0.0.1:PORT}. Its
- * output must equal the local-mode output row for row, which proves the closures and broadcasts
+ * jars — running the fat jar submitted with {@code SparkSubmit --master spark://127.0.0.1:PORT}. The
+ * local-mode output must equal the inputs pooled by core-ops, and the cluster's output must equal it
+ * row for row (same keys, none twice, every column), which proves the closures and broadcasts
  * serialise, every shipped class is registered with Kryo (registration is required), and nothing
  * depends on driver-local state. A second run halts an executor JVM mid-task (test-only fault
  * injector) and must still produce exactly the same rows. Every process started here is stopped,
@@ -59,6 +65,21 @@ class StandaloneClusterIT extends SparkTestBase {
     runJob(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString(),
         JobOptions.PROPOSALS_PATH, data.resolve("proposals_json").toString(),
         JobOptions.OP, "multiscale_roi_align", JobOptions.OUTPUT_PATH, local);
+    // The local output itself against the inputs (torchvision defaults: 7x7, adaptive, aligned=false).
+    Map<String, Map<String, FeatureMap>> maps = InputRecords.npyMaps(data.resolve("maps_npy"));
+    String[] levels = {"p3", "p4", "p5"};
+    MultiScaleRoiAlign op = MultiScaleRoiAlign.torchvision(new double[] {1 / 8.0, 1 / 16.0, 1 / 32.0},
+        RoiAlignParams.of(7, 7, 1, -1, false));
+    ExpectedOutput.of(InputRecords.jsonLines(data.resolve("proposals_json")), p -> {
+      FeatureMap[] m = new FeatureMap[levels.length];
+      for (int l = 0; l < levels.length; l++) {
+        m[l] = maps.get(p.imageId()).get(levels[l]);
+      }
+      float[] want = new float[op.rowLength(16)];
+      int[] level = new int[1];
+      op.forward(m, p.box(), 0, 1, want, 0, level, 0);
+      return ExpectedOutput.Pooled.of(want, level[0] < 0 ? null : levels[level[0]]);
+    }).assertMatches(spark.read().parquet(local).collectAsList(), "local output");
 
     int masterPort = freePort();
     String master = "spark://127.0.0.1:" + masterPort;
@@ -119,14 +140,34 @@ class StandaloneClusterIT extends SparkTestBase {
     assertSameRows(want, survived);
   }
 
+  /**
+   * The output at {@code path} holds exactly the rows of {@code want}: the same key set, no key
+   * twice, the same schema, and every column of every row equal (vectors byte for byte).
+   */
   private static void assertSameRows(Map<String, Row> want, String path) {
-    List<Row> got = spark.read().parquet(path).collectAsList();
-    assertEquals(want.size(), got.size(), path);
+    org.apache.spark.sql.Dataset<Row> df = spark.read().parquet(path);
+    List<Row> got = df.collectAsList();
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    List<String> duplicated = new ArrayList<>();
+    for (Row r : got) {
+      if (!seen.add(key(r))) {
+        duplicated.add(key(r));
+      }
+    }
+    assertEquals(List.of(), duplicated, path + ": duplicated keys");
+    assertEquals(new java.util.TreeSet<>(want.keySet()), seen, path + ": key set");
+    assertEquals(want.values().iterator().next().schema(), df.schema(), path + ": schema");
     for (Row r : got) {
       Row w = want.get(key(r));
-      assertTrue(w != null, "unexpected row " + key(r));
-      assertArrayEquals((byte[]) w.getAs("features"), (byte[]) r.getAs("features"), key(r));
-      assertEquals(w.<String>getAs("level"), r.<String>getAs("level"), key(r));
+      for (String column : w.schema().fieldNames()) {
+        Object a = w.getAs(column);
+        Object b = r.getAs(column);
+        if (a instanceof byte[] x) {
+          assertArrayEquals(x, (byte[]) b, path + ": " + column + " of " + key(r));
+        } else {
+          assertEquals(a, b, path + ": " + column + " of " + key(r));
+        }
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,26 @@ class ParquetInputsTest extends SparkTestBase {
     deleteTree(dir);
   }
 
+  /** The 50 written rows, every column, as built in {@link #data} (the partition column last). */
+  private static List<String> writtenRows() {
+    List<String> out = new java.util.ArrayList<>();
+    for (long id = 0; id < 50; id++) {
+      out.add("image_id=" + id + " roi_id=" + id + " label=" + id + " x1=" + (double) id + " score="
+          + (float) id + " data=[1, 2, 3] shape=[" + id + ", " + id + "] nested=[" + id + ",s] part="
+          + id % 3);
+    }
+    return out;
+  }
+
+  /** Every column of every row, in roi_id order, as {@link #writtenRows} spells them. */
+  private static List<String> allColumns(Dataset<Row> d) {
+    return d.orderBy("roi_id").collectAsList().stream().map(r -> "image_id=" + r.getAs("image_id")
+        + " roi_id=" + r.getAs("roi_id") + " label=" + r.getAs("label") + " x1=" + r.getAs("x1")
+        + " score=" + r.getAs("score") + " data=" + java.util.Arrays.toString((byte[]) r.getAs("data"))
+        + " shape=" + r.getList(r.fieldIndex("shape")) + " nested=" + r.getAs("nested") + " part="
+        + r.getAs("part")).toList();
+  }
+
   @Test
   void sameSchemaAndRowsAsSparksInference() {
     for (String name : List.of("plain", "parted", "two-files")) {
@@ -58,6 +79,8 @@ class ParquetInputsTest extends SparkTestBase {
       Dataset<Row> spark0 = spark.read().parquet(path);
       Dataset<Row> ours = ParquetInputs.read(spark, path);
       assertEquals(spark0.schema(), ours.schema(), name);
+      // Every column of every row as written, not only as Spark's reader returns it.
+      assertEquals(writtenRows(), allColumns(ours), name);
       assertEquals(sorted(spark0), sorted(ours), name);
     }
   }
@@ -70,7 +93,16 @@ class ParquetInputsTest extends SparkTestBase {
     }
     assertEquals(spark.read().parquet(file.toString()).schema(),
         ParquetInputs.read(spark, file.toString()).schema());
-    assertNotNull(ParquetInputs.schemaOnDriver(spark, dir.resolve("parted").toString()));
+    assertEquals(writtenRows(), allColumns(ParquetInputs.read(spark, file.toString())));
+    // The partitioned directory's schema read on the driver: the data files' columns, as written
+    // (Spark adds the partition column "part" from the directory names).
+    StructType parted = ParquetInputs.schemaOnDriver(spark, dir.resolve("parted").toString());
+    assertNotNull(parted, "read on the driver, not left to Spark");
+    assertEquals(List.of("image_id", "roi_id", "label", "x1", "score", "data", "shape", "nested"),
+        List.of(parted.fieldNames()));
+    assertEquals(List.of("string", "long", "integer", "double", "float", "binary", "array",
+        "struct"), java.util.Arrays.stream(parted.fields()).map(f -> f.dataType().typeName())
+        .toList());
   }
 
   @Test
