@@ -83,6 +83,7 @@ public final class JobOptions {
   public static final String WRITER = "output.writer";
   public static final String PARTITIONS = "partitions";
   public static final String FAIL_ON_REJECTS = "fail.on.rejects";
+  public static final String SUMMARY_JSON = "summary.json";
   public static final String BATCH_ROIS = "batch.rois";
   public static final String INDEX_COLLECT_LIMIT = "maps.index.collect.limit";
   public static final String MAPS_MAX_BYTES = "maps.max.bytes";
@@ -141,6 +142,7 @@ public final class JobOptions {
       integer(PARTITIONS, "0", "number of compute partitions (0: Spark's default parallelism)", 0,
           1_000_000, false),
       bool(FAIL_ON_REJECTS, "false", "fail the job (exit 3, after writing; the run is not marked complete) if any proposal was rejected", false),
+      text(SUMMARY_JSON, "", "also write the run summary (_run_summary.json's content, with exit_code) to this path, whatever the outcome, for an orchestrator (--summary-json PATH)"),
       check(BATCH_ROIS, "auto", "RoIs pooled per kernel call (1.." + MAX_BATCH_ROIS + "), or auto: as many as fill 1 MiB of output (1..64), so it stays in cache; bounds the task's output buffer",
           false, JobOptions::batchProblem),
       integer(INDEX_COLLECT_LIMIT, "100000", "map index entries (one per image and level) up to which the driver collects the index and broadcasts it as a lookup by image id (fewer, faster Spark jobs, no join); larger indexes are aggregated and joined by Spark; 0: always Spark",

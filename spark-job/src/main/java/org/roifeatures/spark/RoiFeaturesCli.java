@@ -307,6 +307,9 @@ public final class RoiFeaturesCli {
           }
           value = args[++i];
         }
+        if (key.equals("summary-json")) {
+          key = JobOptions.SUMMARY_JSON; // the spelling orchestrators expect
+        }
         switch (key) {
           case "config" -> a.configFile = Paths.get(value);
           case "master" -> a.master = value;

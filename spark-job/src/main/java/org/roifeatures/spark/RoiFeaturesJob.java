@@ -115,18 +115,28 @@ public final class RoiFeaturesJob {
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put(JobOptions.MAPS_PATH, cfg.get(JobOptions.MAPS_PATH));
     inputs.put(JobOptions.PROPOSALS_PATH, cfg.get(JobOptions.PROPOSALS_PATH));
-    OutputPaths.Resolved out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
-        cfg.get(JobOptions.REJECTS_PATH), inputs, mode);
+    OutputPaths.Resolved out;
     IncrementalOutput incremental = null;
     List<String> doneImages = List.of();
-    if (append) {
-      incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
-      try {
+    try {
+      out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
+          cfg.get(JobOptions.REJECTS_PATH), inputs, mode);
+      if (append) {
+        incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
         doneImages = incremental.prepare();
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the runs of " + out.features() + ": "
-            + e.getMessage(), e);
       }
+    } catch (IOException | IllegalArgumentException e) {
+      IllegalArgumentException refused = e instanceof IllegalArgumentException iae ? iae
+          : new IllegalArgumentException("cannot read the runs of " + cfg.get(JobOptions.OUTPUT_PATH)
+              + ": " + e.getMessage(), e);
+      Map<String, Object> record = new LinkedHashMap<>();
+      record.put("format_version", RunSummaryJson.FORMAT_VERSION);
+      record.put("status", "failed");
+      record.put("error", OutputPaths.oneLineMessage(refused));
+      record.put("started_at", startedAt);
+      record.put("exit_code", 2);
+      reportTo(hadoopConf, cfg, record, false);
+      throw refused;
     }
     if (overwrite || append) {
       try {
@@ -150,13 +160,18 @@ public final class RoiFeaturesJob {
       }
       if (cfg.getBoolean(JobOptions.FAIL_ON_REJECTS) && summary.rejected() > 0) {
         RejectsFoundException e = new RejectsFoundException(summary);
-        RunRecord.failed(hadoopConf, out.features(), state.record(summary, "failed",
-            summary.rejected() + " proposals were rejected (fail.on.rejects=true)"));
+        Map<String, Object> record = state.record(summary, "failed",
+            summary.rejected() + " proposals were rejected (fail.on.rejects=true)");
+        record.put("exit_code", 3);
+        RunRecord.failed(hadoopConf, out.features(), record);
+        reportTo(hadoopConf, cfg, record, false);
         throw e;
       }
       try {
-        RunRecord.complete(hadoopConf, out.features(), out.rejects(),
-            state.record(summary, "complete", null));
+        Map<String, Object> record = state.record(summary, "complete", null);
+        record.put("exit_code", 0);
+        RunRecord.complete(hadoopConf, out.features(), out.rejects(), record);
+        reportTo(hadoopConf, cfg, record, true);
       } catch (IOException e) {
         throw new IllegalStateException("every output was written, but the run could not be "
             + "marked complete in " + out.features() + ": " + e.getMessage(), e);
@@ -165,9 +180,11 @@ public final class RoiFeaturesJob {
     } catch (RejectsFoundException e) {
       throw e;
     } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
+      Map<String, Object> record = state.record(null, "failed", OutputPaths.oneLineMessage(e));
+      record.put("exit_code", e instanceof IllegalArgumentException ? 2 : 1);
+      reportTo(hadoopConf, cfg, record, false);
       if (state.featuresCommitted && state.incremental == null) {
-        RunRecord.failed(hadoopConf, out.features(), state.record(null, "failed",
-            OutputPaths.oneLineMessage(e)));
+        RunRecord.failed(hadoopConf, out.features(), record);
       } else {
         removeIfEmptyAndNew(hadoopConf, out.features(), out.featuresExisted());
       }
@@ -217,6 +234,26 @@ public final class RoiFeaturesJob {
     /** Where the rejects of this run are written (append: the run's staging directory). */
     String rejectsTarget() {
       return incremental == null ? out.rejects() : incremental.stagingRejects();
+    }
+  }
+
+  /**
+   * Writes the run record to {@code summary.json} when set. A complete run whose report cannot be
+   * written fails (the orchestrator would not learn of it); a failing one only tries.
+   */
+  private static void reportTo(Configuration conf, JobConfig cfg, Map<String, Object> record,
+      boolean mustSucceed) {
+    String path = cfg.get(JobOptions.SUMMARY_JSON);
+    if (path.isEmpty()) {
+      return;
+    }
+    try {
+      RunRecord.writeJson(conf, path, record);
+    } catch (IOException | RuntimeException e) {
+      if (mustSucceed) {
+        throw new IllegalStateException("every output was written and the run is complete, but "
+            + "summary.json " + path + " could not be written: " + e.getMessage(), e);
+      }
     }
   }
 

@@ -128,9 +128,15 @@ public final class RunRecord {
 
   private static void writeSummary(Configuration conf, String dir, Map<String, Object> summary)
       throws IOException {
-    Path p = new Path(dir, SUMMARY);
+    writeJson(conf, new Path(dir, SUMMARY).toString(), summary);
+  }
+
+  /** Writes a run record as JSON to {@code path} (any Hadoop file system), replacing it. */
+  public static void writeJson(Configuration conf, String path, Map<String, Object> record)
+      throws IOException {
+    Path p = new Path(path);
     try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
-      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
     }
   }
 
