@@ -123,7 +123,7 @@ public final class RoiFeaturesCli {
       }
     } catch (IllegalArgumentException e) {
       err.println("roi-features " + command + ": " + e.getMessage());
-      return 2;
+      return exitCode(e);
     } catch (RoiFeaturesJob.RejectsFoundException e) {
       err.println(e.getMessage());
       return 3;
@@ -138,6 +138,21 @@ public final class RoiFeaturesCli {
       }
       return 1;
     }
+  }
+
+  /**
+   * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
+   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
+   * else.
+   */
+  static int exitCode(Throwable e) {
+    if (e instanceof org.roifeatures.spark.io.InputException) {
+      return 4;
+    }
+    if (e instanceof RoiFeaturesJob.RejectsFoundException) {
+      return 3;
+    }
+    return e instanceof IllegalArgumentException ? 2 : 1;
   }
 
   /** The message's first line, or the exception's class when it has no message. */

@@ -181,7 +181,7 @@ public final class RoiFeaturesJob {
       throw e;
     } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
       Map<String, Object> record = state.record(null, "failed", OutputPaths.oneLineMessage(e));
-      record.put("exit_code", e instanceof IllegalArgumentException ? 2 : 1);
+      record.put("exit_code", RoiFeaturesCli.exitCode(e));
       reportTo(hadoopConf, cfg, record, false);
       if (state.featuresCommitted && state.incremental == null) {
         RunRecord.failed(hadoopConf, out.features(), record);
@@ -498,7 +498,8 @@ public final class RoiFeaturesJob {
         if (t instanceof SparkException se && se.getCondition() != null
             && se.getCondition().startsWith("FAILED_READ_FILE")) {
           String cause = se.getCause() == null ? "" : ": " + se.getCause().getMessage();
-          throw new IllegalArgumentException("cannot read feature maps: " + se.getMessage().trim()
+          throw new org.roifeatures.spark.io.InputException("cannot read feature maps: "
+              + se.getMessage().trim()
               + cause, e);
         }
       }
@@ -789,7 +790,8 @@ public final class RoiFeaturesJob {
       }
       return String.join(",", parts);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + mapsPath + "/_scales.properties: "
+      throw new org.roifeatures.spark.io.InputException("cannot read " + mapsPath
+          + "/_scales.properties: "
           + e.getMessage(), e);
     }
   }

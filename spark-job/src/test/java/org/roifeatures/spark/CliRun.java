@@ -39,9 +39,18 @@ record CliRun(int code, String out, String err) {
    * without an exception class name or a stack frame.
    */
   CliRun assertUserError(String... mentions) {
+    return assertOneLineError(2, mentions);
+  }
+
+  /** Asserts an input that cannot be read: exit code 4, one line as {@link #assertUserError}. */
+  CliRun assertInputError(String... mentions) {
+    return assertOneLineError(4, mentions);
+  }
+
+  private CliRun assertOneLineError(int expectedCode, String... mentions) {
     String e = err.strip();
     System.out.println("[cli exit " + code + "] " + e);
-    assertEquals(2, code, "exit code; stderr: " + err + "\nstdout: " + out);
+    assertEquals(expectedCode, code, "exit code; stderr: " + err + "\nstdout: " + out);
     assertFalse(e.contains("\n"), "one line expected: " + err);
     assertFalse(e.contains("Exception") || e.contains("\tat "), "no stack trace expected: " + err);
     for (String m : mentions) {

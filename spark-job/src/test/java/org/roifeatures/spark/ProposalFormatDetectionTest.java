@@ -91,7 +91,7 @@ class ProposalFormatDetectionTest extends SparkTestBase {
     Files.writeString(p.resolve("old/part-0.csv"), HEADER + "\n" + ROWS);
     CliRun.of(() -> restartSpark("local[2]"), "run", "--maps.path", maps.toString(),
         "--proposals.path", p.toString(), "--proposals.format", "csv", "--output.path",
-        dir.resolve("out-only-subdir").toString()).assertUserError(p.toString(), "no data files",
+        dir.resolve("out-only-subdir").toString()).assertInputError(p.toString(), "no data files",
             "old");
   }
 }

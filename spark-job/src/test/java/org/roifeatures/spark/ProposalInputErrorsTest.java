@@ -54,7 +54,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
   void missingProposalsPathIsOneLineNamingIt() throws Exception {
     for (String name : new String[] {"nowhere.csv", "nowhere"}) {
       Path missing = dir.resolve(name);
-      run(missing, "missing-" + name).assertUserError("proposals path " + missing + " does not exist");
+      run(missing, "missing-" + name).assertInputError("proposals path " + missing + " does not exist");
     }
   }
 
@@ -64,7 +64,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     Files.writeString(p, String.join("\n",
         "{\"image_id\":\"img_0000\",\"x1\":0,\"y1\":0,\"x2\":16,\"y2\":16}",
         "{\"image_id\":\"img_0000\",\"X1\":4,\"y1\":4,\"x2\":20,\"y2\":28}", ""));
-    run(p, "case").assertUserError(p.toString(), "x1", "X1");
+    run(p, "case").assertInputError(p.toString(), "x1", "X1");
   }
 
   @Test
@@ -80,7 +80,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     }
     byte[] gz = gzip(many.toString());
     Files.write(p.resolve("part-1.csv.gz"), Arrays.copyOf(gz, gz.length / 2));
-    run(p, "gz").assertUserError("part-1.csv.gz");
+    run(p, "gz").assertInputError("part-1.csv.gz");
   }
 
   @Test
@@ -91,7 +91,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     byte[] gz = gzip(HEADER + "\n" + ROWS.repeat(2000));
     Files.write(p.resolve("a.csv.gz"), Arrays.copyOf(gz, 20));
     Files.writeString(p.resolve("b.csv"), HEADER + "\n" + ROWS);
-    run(p, "gz-first").assertUserError("a.csv.gz");
+    run(p, "gz-first").assertInputError("a.csv.gz");
   }
 
   @Test
@@ -102,7 +102,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     byte[] garbage = new byte[2048];
     new Random(2).nextBytes(garbage);
     Files.write(p.resolve("part-99999-garbage.parquet"), garbage);
-    run(p, "pq").assertUserError("part-99999-garbage.parquet");
+    run(p, "pq").assertInputError("part-99999-garbage.parquet");
   }
 
   @Test
@@ -120,7 +120,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     garbage[garbage.length - 6] = 0;
     garbage[garbage.length - 5] = 0;
     Files.write(p.resolve("part-99999-corrupt.parquet"), garbage);
-    run(p, "pq-magic").assertUserError("part-99999-corrupt.parquet");
+    run(p, "pq-magic").assertInputError("part-99999-corrupt.parquet");
   }
 
   @Test
@@ -133,7 +133,7 @@ class ProposalInputErrorsTest extends SparkTestBase {
     System.arraycopy(magic, 0, bytes, bytes.length - 4, 4);
     bytes[bytes.length - 5] = 0x7f; // footer length 0x7f...: 2 GB claimed by a 64-byte file
     Files.write(p.resolve("part-0.parquet"), bytes);
-    run(p, "pq-footer").assertUserError("part-0.parquet", "not a Parquet file");
+    run(p, "pq-footer").assertInputError("part-0.parquet", "not a Parquet file");
   }
 
   /**

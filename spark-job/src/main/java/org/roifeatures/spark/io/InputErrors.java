@@ -56,7 +56,7 @@ public final class InputErrors {
         String text = file != null
             ? "cannot read " + what + " file " + file + (cause == null ? "" : ": " + cause)
             : "cannot read " + what + ": " + oneLine(t) + (cause == null ? "" : ": " + cause);
-        return new IllegalArgumentException(text, e);
+        return new InputException(text, e);
       }
     }
     return null;

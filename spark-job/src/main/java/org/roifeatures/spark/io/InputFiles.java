@@ -66,7 +66,7 @@ public final class InputFiles {
         roots = new FileStatus[] {fs.getFileStatus(root)};
       }
       if (roots == null || roots.length == 0) {
-        throw new IllegalArgumentException(what + " path " + path + " does not exist");
+        throw new InputException(what + " path " + path + " does not exist");
       }
       List<FileStatus> files = new ArrayList<>();
       List<String> ignored = new ArrayList<>();
@@ -79,9 +79,9 @@ public final class InputFiles {
       }
       return new InputFiles(what, path, glob, files, ignored);
     } catch (FileNotFoundException e) {
-      throw new IllegalArgumentException(what + " path " + path + " does not exist");
+      throw new InputException(what + " path " + path + " does not exist");
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list " + what + " at " + path + ": "
+      throw new InputException("cannot list " + what + " at " + path + ": "
           + InputErrors.oneLine(e), e);
     }
   }
@@ -146,7 +146,7 @@ public final class InputFiles {
   /** Fails with one line unless there is at least one data file. */
   public InputFiles requireFiles() {
     if (files.isEmpty()) {
-      throw new IllegalArgumentException(what + " path " + path + " holds no data files"
+      throw new InputException(what + " path " + path + " holds no data files"
           + (ignoredDirs.isEmpty() ? "" : " (subdirectories are not read: " + ignoredDirs + ")"));
     }
     return this;
@@ -166,7 +166,7 @@ public final class InputFiles {
       Path p = f.getPath();
       long len = f.getLen();
       if (len < 12) {
-        throw new IllegalArgumentException(what + " file " + p + " is not a Parquet file (" + len
+        throw new InputException(what + " file " + p + " is not a Parquet file (" + len
             + " bytes)");
       }
       try (FSDataInputStream in = p.getFileSystem(conf).open(p)) {
@@ -174,17 +174,17 @@ public final class InputFiles {
         in.readFully(len - 8, footerLength);
         in.readFully(len - 4, tail);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + what + " file " + p + ": "
+        throw new InputException("cannot read " + what + " file " + p + ": "
             + InputErrors.oneLine(e), e);
       }
       if (!isMagic(head) || !isMagic(tail)) {
-        throw new IllegalArgumentException(what + " file " + p + " is not a Parquet file (no PAR1 "
+        throw new InputException(what + " file " + p + " is not a Parquet file (no PAR1 "
             + (isMagic(head) ? "at its end" : "at its start") + ")");
       }
       long footer = java.nio.ByteBuffer.wrap(footerLength).order(java.nio.ByteOrder.LITTLE_ENDIAN)
           .getInt() & 0xffffffffL;
       if (footer > len - 12) {
-        throw new IllegalArgumentException(what + " file " + p + " is not a Parquet file (its footer "
+        throw new InputException(what + " file " + p + " is not a Parquet file (its footer "
             + "claims " + footer + " bytes, the file has " + len + ")");
       }
     }

@@ -76,9 +76,9 @@ public final class MapIndex {
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
+      throw new InputException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
     }
-    throw new IllegalArgumentException("cannot tell the format of feature maps at " + path
+    throw new InputException("cannot tell the format of feature maps at " + path
         + "; set maps.format to parquet, arrow or npy");
   }
 
@@ -175,7 +175,7 @@ public final class MapIndex {
     List<String> names = Arrays.asList(raw.columns());
     for (String required : List.of("image_id", "channels", "height", "width", "data")) {
       if (!names.contains(required)) {
-        throw new IllegalArgumentException("feature maps at " + path + " have no '" + required
+        throw new InputException("feature maps at " + path + " have no '" + required
             + "' column (columns: " + names + ")");
       }
     }
@@ -208,7 +208,7 @@ public final class MapIndex {
             Double.NaN, "unreadable Parquet file " + f + ": it is empty (0 bytes)").toRow()));
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list feature maps at " + path + ": "
+      throw new InputException("cannot list feature maps at " + path + ": "
           + e.getMessage(), e);
     }
     // Like an Arrow file that cannot be read: one entry without an image per empty file.
@@ -225,10 +225,10 @@ public final class MapIndex {
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list Arrow files at " + path + ": " + e.getMessage(), e);
+      throw new InputException("cannot list Arrow files at " + path + ": " + e.getMessage(), e);
     }
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no .arrow/.feather/.ipc files at " + path);
+      throw new InputException("no .arrow/.feather/.ipc files at " + path);
     }
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
       List<Row> out = new ArrayList<>();
@@ -256,10 +256,10 @@ public final class MapIndex {
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list .npy files at " + path + ": " + e.getMessage(), e);
+      throw new InputException("cannot list .npy files at " + path + ": " + e.getMessage(), e);
     }
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no .npy files at " + path);
+      throw new InputException("no .npy files at " + path);
     }
     // Qualified like the listed files, so a relative maps.path still yields image/level names.
     String root = qualified(spark, path).toUri().getPath();
@@ -325,7 +325,7 @@ public final class MapIndex {
       Path p = new Path(path);
       return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot resolve feature map path " + path + ": "
+      throw new InputException("cannot resolve feature map path " + path + ": "
           + e.getMessage(), e);
     }
   }

@@ -70,7 +70,7 @@ public final class Proposals {
         return byFile;
       }
     }
-    throw new IllegalArgumentException("cannot tell the format of proposals at " + path
+    throw new InputException("cannot tell the format of proposals at " + path
         + " (no .parquet, .csv or .json files" + (files.ignoredDirs().isEmpty() ? ""
         : "; subdirectories are not read: " + files.ignoredDirs()) + "); set proposals.format to "
         + "parquet, csv or json");
@@ -130,7 +130,7 @@ public final class Proposals {
       }
     }
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("proposals at " + path + " lack column(s) " + missing
+      throw new InputException("proposals at " + path + " lack column(s) " + missing
           + " (found " + names + ")");
     }
     Column order = functions.monotonically_increasing_id();
@@ -240,7 +240,7 @@ public final class Proposals {
       };
     } catch (Exception e) { // AnalysisException is checked, and thrown undeclared
       if (e instanceof SparkThrowable st && "COLUMN_ALREADY_EXISTS".equals(st.getCondition())) {
-        throw new IllegalArgumentException(caseClash(spark, path, format, paths, files.basePath()),
+        throw new InputException(caseClash(spark, path, format, paths, files.basePath()),
             e);
       }
       throw InputErrors.rethrow(e);
