@@ -82,18 +82,11 @@ class IncrementalOutputTest extends SparkTestBase {
   }
 
   private static Map<String, byte[]> vectors(String path) {
-    Map<String, byte[]> m = new HashMap<>();
-    for (Row r : spark.read().parquet(path).collectAsList()) {
-      String key = r.<String>getAs("image_id") + "/" + r.<Long>getAs("roi_id");
-      assertTrue(m.put(key, r.getAs("features")) == null, "duplicate key " + key);
-    }
-    return m;
+    return OutputKeys.vectors(spark, path);
   }
 
   private static List<String> rejectKeys(String path) {
-    return spark.read().parquet(path).select("image_id", "roi_id", "reason").collectAsList()
-        .stream().map(r -> r.getString(0) + "/" + r.get(1) + "/" + r.getString(2)).sorted()
-        .toList();
+    return OutputKeys.rejects(spark, path);
   }
 
   @Test

@@ -7,19 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.OutputKeys;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.sample.SampleGenerator;
@@ -166,20 +163,10 @@ class KillAndResumeIT extends SparkTestBase {
   }
 
   private static Map<String, byte[]> vectors(String path) {
-    Map<String, byte[]> m = new HashMap<>();
-    for (Row r : spark.read().parquet(path).collectAsList()) {
-      String key = r.<String>getAs("image_id") + "/" + r.<Long>getAs("roi_id");
-      assertTrue(m.put(key, r.getAs("features")) == null, "duplicate " + key);
-    }
-    return m;
+    return OutputKeys.vectors(spark, path);
   }
 
   private static List<String> rejects(String path) {
-    List<String> keys = spark.read().parquet(path).select("image_id", "roi_id", "reason")
-        .collectAsList().stream().map(r -> r.getString(0) + "/" + r.get(1) + "/" + r.get(2))
-        .sorted().toList();
-    Set<String> distinct = new HashSet<>(keys);
-    assertEquals(keys.size(), distinct.size(), "no reject twice");
-    return keys;
+    return OutputKeys.rejects(spark, path);
   }
 }
