@@ -206,6 +206,9 @@ public final class RoiFeaturesJob {
     final IncrementalOutput incremental;
     /** Append mode: the image lists of the runs already committed (their images are skipped). */
     final List<String> doneImages;
+    /** Append mode: images the committed runs handled (skipped by this run), and this run's. */
+    long imagesDoneBefore;
+    long imagesHandled;
     boolean featuresCommitted;
 
     RunState(JobConfig cfg, OutputPaths.Resolved out, String startedAt,
@@ -222,6 +225,8 @@ public final class RoiFeaturesJob {
       if (incremental != null) {
         m.put("run_id", incremental.runId());
         m.put("runs_before", doneImages.size());
+        m.put("images_done_before", imagesDoneBefore);
+        m.put("images_handled", imagesHandled);
       }
       return m;
     }
@@ -331,6 +336,7 @@ public final class RoiFeaturesJob {
     if (!state.doneImages.isEmpty()) {
       // Append: images that a committed run handled are done; only the others are read on.
       Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
+      state.imagesDoneBefore = done.count();
       p = p.join(done, p.col("image_id").equalTo(done.col("image_id")), "left_anti");
     }
     org.apache.spark.sql.Column partitionKey;
@@ -471,6 +477,7 @@ public final class RoiFeaturesJob {
       phase(spark, "record the images of this run");
       p.select("image_id").where(col("image_id").isNotNull()).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
+      state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
       lap(phases, "image list", phaseStart);
     }
     if (collected == null) {

@@ -121,6 +121,15 @@ class IncrementalOutputTest extends SparkTestBase {
     InspectAccess.print(spark, inc, new PrintStream(buf, true));
     assertTrue(buf.toString().contains("committed runs (output.mode append): 2"), buf.toString());
 
+    // The records count the images each run handled, and those it found done.
+    List<com.fasterxml.jackson.databind.JsonNode> runs = IncrementalOutput.committedRuns(
+        spark.sparkContext().hadoopConfiguration(), inc);
+    long allImages = inputKeys.stream().map(k -> k.substring(0, k.indexOf('/'))).distinct().count();
+    assertEquals(allImages / 2, runs.get(0).path("images_handled").asLong());
+    assertEquals(0, runs.get(0).path("images_done_before").asLong());
+    assertEquals(allImages - allImages / 2, runs.get(1).path("images_handled").asLong());
+    assertEquals(allImages / 2, runs.get(1).path("images_done_before").asLong());
+
     // A third run over the same input has nothing left to do.
     JobSummary third = run(all, inc, JobOptions.SAVE_MODE, "append");
     assertEquals(0, third.proposals());

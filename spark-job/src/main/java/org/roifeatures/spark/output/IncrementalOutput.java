@@ -53,7 +53,7 @@ public final class IncrementalOutput {
     this.conf = conf;
     this.features = new Path(features);
     this.rejects = new Path(rejects);
-    this.runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+    this.runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC)
         .format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
