@@ -163,6 +163,20 @@ class OutputSafetyTest extends SparkTestBase {
     assertEquals(2, rejects, "the two proposals of the image without maps");
     assertEquals(s.rejected(), rejects);
     assertEquals(out + "_rejects", summary.path("rejects_path").asText().replace("file:", ""));
+    // The vector description is also a top-level footer key of every features file, as readers
+    // outside Spark (pyarrow, DuckDB) show it, equal to the sidecar.
+    JsonNode sidecar = new ObjectMapper().readTree(Path.of(out, OutputMetadata.SIDECAR).toFile());
+    try (Stream<Path> parts = Files.list(Path.of(out))) {
+      for (Path part : parts.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+        try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(part.toUri()), conf()))) {
+          String footer = reader.getFooter().getFileMetaData().getKeyValueMetaData()
+              .get("roi_features");
+          assertEquals(sidecar, new ObjectMapper().readTree(footer), part.toString());
+        }
+      }
+    }
   }
 
   @Test

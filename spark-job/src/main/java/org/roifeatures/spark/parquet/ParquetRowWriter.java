@@ -40,6 +40,12 @@ final class ParquetRowWriter extends OutputWriter {
   /** Footer keys Spark's writer sets and its reader uses to restore the exact Spark schema. */
   static final String SPARK_VERSION_KEY = "org.apache.spark.version";
   static final String SPARK_ROW_METADATA_KEY = "org.apache.spark.sql.parquet.row.metadata";
+  /**
+   * Footer key holding the {@code features} column's {@code roi_features.*} description as one JSON
+   * object, where readers outside Spark find it directly (pyarrow's {@code schema.metadata}, DuckDB's
+   * {@code parquet_kv_metadata}) instead of inside Spark's row-metadata JSON.
+   */
+  public static final String VECTOR_DESCRIPTION_KEY = "roi_features";
 
   private final String path;
   private final ParquetFileWriter file;
@@ -49,6 +55,16 @@ final class ParquetRowWriter extends OutputWriter {
   private final long rowGroupRowLimit;
   private final Map<String, String> footer = new LinkedHashMap<>();
   private long rowGroupRows;
+
+  /** The features column's roi_features.* metadata as a JSON object, or null without one. */
+  static String vectorDescription(StructType schema) {
+    for (org.apache.spark.sql.types.StructField f : schema.fields()) {
+      if (f.name().equals("features") && f.metadata().json().contains("roi_features.")) {
+        return f.metadata().json();
+      }
+    }
+    return null;
+  }
 
   ParquetRowWriter(String path, StructType schema, Configuration conf, String sparkVersion)
       throws IOException {
@@ -85,6 +101,10 @@ final class ParquetRowWriter extends OutputWriter {
     }
     footer.put(SPARK_VERSION_KEY, sparkVersion);
     footer.put(SPARK_ROW_METADATA_KEY, schema.json());
+    String description = vectorDescription(schema);
+    if (description != null) {
+      footer.put(VECTOR_DESCRIPTION_KEY, description);
+    }
     file.start();
   }
 
