@@ -294,16 +294,17 @@ public final class MapIndex {
     Path p = new Path(file);
     try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
       long[] shape = NpyArrays.readHeader(in);
+      long[] chw = NpyArrays.mapShape(shape);
       String problem = null;
       long c = -1;
       long h = -1;
       long w = -1;
-      if (shape.length != 3) {
-        problem = "expected a 3-D (C, H, W) array, found shape " + Arrays.toString(shape);
+      if (chw == null) {
+        problem = NpyArrays.mapShapeProblem(shape, file);
       } else {
-        c = shape[0];
-        h = shape[1];
-        w = shape[2];
+        c = chw[0];
+        h = chw[1];
+        w = chw[2];
         problem = ShapeCheck.problem(c, h, w);
       }
       return new MapEntry(level, "npy", file, -1, -1, ShapeCheck.toInt(c), ShapeCheck.toInt(h),

@@ -19,7 +19,8 @@ import org.roifeatures.spark.RejectReason;
  * current Parquet/Arrow file open between maps (the task visits maps sorted by file and row) and
  * closes everything in {@link #close()}. Not thread-safe: one per task.
  *
- * <p>Nothing is allocated on a file's word alone: a map whose claimed C·H·W·4 bytes exceed {@code
+ * <p>A float16 {@code .npy} is widened to float32 as it is read; {@code maps.max.bytes} bounds the
+ * widened (allocated) size. Nothing is allocated on a file's word alone: a map whose claimed C·H·W·4 bytes exceed {@code
  * maps.max.bytes}, or (for .npy) disagree with the file's length, is rejected first, so a corrupt
  * header costs one reject rather than an OutOfMemoryError that kills the task and the job.
  */
@@ -86,12 +87,14 @@ public final class MapLoader implements AutoCloseable {
     long fileLength = fs.getFileStatus(p).getLen();
     float[] data;
     try (FSDataInputStream raw = fs.open(p); DataInputStream in = new DataInputStream(raw)) {
-      long[] s = NpyArrays.readHeader(in);
-      if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {
+      NpyArrays.Header header = NpyArrays.readHeaderInfo(in);
+      long[] s = header.shape();
+      long[] chw = NpyArrays.mapShape(s);
+      if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
         throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
             + "it was indexed: " + Arrays.toString(s), null);
       }
-      long need = 4L * e.channels() * e.height() * e.width();
+      long need = (long) header.itemSize() * e.channels() * e.height() * e.width();
       long have = fileLength - raw.getPos();
       if (have < need) {
         throw new MapLoadException(RejectReason.MAP_UNREADABLE, e.path() + " is truncated: its "
@@ -105,7 +108,7 @@ public final class MapLoader implements AutoCloseable {
             + have + " bytes) than its header's shape " + Arrays.toString(s) + " describes ("
             + need + ")", null);
       }
-      data = NpyArrays.readData(in, s);
+      data = NpyArrays.readData(in, s, header.itemSize());
     }
     return FeatureMap.chw(data, e.channels(), e.height(), e.width());
   }
