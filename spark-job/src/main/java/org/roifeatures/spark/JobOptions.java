@@ -61,6 +61,8 @@ public final class JobOptions {
   public static final String MAPS_SCALES = "maps.scales";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
+  public static final String BOX_FORMAT = "proposals.box.format";
+  public static final String BOX_NORMALIZED = "proposals.box.normalized";
   public static final String OP = "op";
   public static final String POOLED_HEIGHT = "pooled.height";
   public static final String POOLED_WIDTH = "pooled.width";
@@ -107,6 +109,9 @@ public final class JobOptions {
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)",
           "auto", "parquet", "csv", "json"),
+      choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
+          "xyxy", "xywh", "cxcywh"),
+      bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),
       choice(OP, "roi_align", "the operator", Arrays.stream(RoiOp.values())
           .map(RoiOp::configName).toArray(String[]::new)),
       integer(POOLED_HEIGHT, "7", "output bins per column (PH)", 1, MAX_POOLED, false),

@@ -35,6 +35,7 @@ import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
+import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.output.OutputPaths;
@@ -236,7 +237,7 @@ public final class RoiFeaturesJob {
     phaseStart = lap(phases, "index", phaseStart);
     phase(spark, "read, validate and group proposals");
     Proposals.Read proposals = Proposals.read(spark, proposalsPath, proposalsFormat,
-        settings.op() == RoiOp.ROI_ALIGN_ROTATED);
+        settings.op() == RoiOp.ROI_ALIGN_ROTATED, BoxInput.of(cfg));
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -297,7 +298,8 @@ public final class RoiFeaturesJob {
     for (String level : settings.levels()) {
       levelScales.put(level, stats.scaleOf(level, configuredScales));
     }
-    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
+    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat,
+        BoxInput.of(cfg));
     Dataset<Row> features = work.mapPartitions(
         new FeatureTask(bSettings, images, written, proposalRows, leftForRejects, failures, clock,
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
