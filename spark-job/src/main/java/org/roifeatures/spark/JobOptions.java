@@ -61,6 +61,7 @@ public final class JobOptions {
   public static final String MAPS_SCALES = "maps.scales";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
+  public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
   public static final String BOX_FORMAT = "proposals.box.format";
   public static final String BOX_NORMALIZED = "proposals.box.normalized";
   public static final String OP = "op";
@@ -106,9 +107,11 @@ public final class JobOptions {
       choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)",
           "auto", "parquet", "arrow", "npy"),
       text(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
-      text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
-      choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)",
-          "auto", "parquet", "csv", "json"),
+      text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
+      choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
+          "auto", "parquet", "csv", "json", "coco"),
+      integer(IMAGE_ID_DIGITS, "0", "zero-pad integer image ids to this many digits to match the maps' names (COCO: 12, 139 -> 000000000139); 0: as given",
+          0, 64, false),
       choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
           "xyxy", "xywh", "cxcywh"),
       bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),

@@ -237,7 +237,8 @@ public final class RoiFeaturesJob {
     phaseStart = lap(phases, "index", phaseStart);
     phase(spark, "read, validate and group proposals");
     Proposals.Read proposals = Proposals.read(spark, proposalsPath, proposalsFormat,
-        settings.op() == RoiOp.ROI_ALIGN_ROTATED, BoxInput.of(cfg));
+        settings.op() == RoiOp.ROI_ALIGN_ROTATED, BoxInput.of(cfg, proposalsFormat),
+        cfg.getInt(JobOptions.IMAGE_ID_DIGITS));
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -299,7 +300,7 @@ public final class RoiFeaturesJob {
       levelScales.put(level, stats.scaleOf(level, configuredScales));
     }
     Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat,
-        BoxInput.of(cfg));
+        BoxInput.of(cfg, proposalsFormat));
     Dataset<Row> features = work.mapPartitions(
         new FeatureTask(bSettings, images, written, proposalRows, leftForRejects, failures, clock,
             FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),

@@ -44,6 +44,24 @@ public record BoxInput(String format, boolean normalized) implements Serializabl
         cfg.getBoolean(JobOptions.BOX_NORMALIZED));
   }
 
+  /**
+   * The boxes of proposals in {@code proposalsFormat} (resolved, not auto): COCO results always
+   * give pixel {@code bbox = [x, y, w, h]}, so for them the options may only say so.
+   */
+  public static BoxInput of(JobConfig cfg, String proposalsFormat) {
+    BoxInput configured = of(cfg);
+    if (!proposalsFormat.equals("coco")) {
+      return configured;
+    }
+    if (configured.normalized() || configured.format().equals("cxcywh")) {
+      throw new IllegalArgumentException("COCO results (proposals.format=coco) give bbox = [x, y, "
+          + "w, h] in pixels; " + JobOptions.BOX_FORMAT + "=" + configured.format() + " and "
+          + JobOptions.BOX_NORMALIZED + "=" + configured.normalized() + " do not apply (leave them "
+          + "at xyxy/xywh and false)");
+    }
+    return new BoxInput("xywh", false);
+  }
+
   /** The coordinate columns the input must have, in the format's order. */
   public List<String> columns() {
     return switch (format) {

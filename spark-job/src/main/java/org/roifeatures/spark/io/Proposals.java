@@ -63,18 +63,31 @@ public final class Proposals {
     }
     String byName = formatOf(path);
     if (byName != null) {
-      return byName;
+      return byName.equals("json") ? jsonOrCoco(spark, files) : byName;
     }
     for (FileStatus f : files.files()) {
       String byFile = formatOf(f.getPath().getName());
       if (byFile != null) {
-        return byFile;
+        return byFile.equals("json") ? jsonOrCoco(spark, files) : byFile;
       }
     }
     throw new IllegalArgumentException("cannot tell the format of proposals at " + path
         + " (no .parquet, .csv or .json files" + (files.ignoredDirs().isEmpty() ? ""
         : "; subdirectories are not read: " + files.ignoredDirs()) + "); set proposals.format to "
         + "parquet, csv or json");
+  }
+
+  /**
+   * JSON lines hold one object per line; a COCO results file is one array: told apart by the first
+   * character of the first JSON file that is not empty.
+   */
+  private static String jsonOrCoco(SparkSession spark, InputFiles files) {
+    for (FileStatus f : files.files()) {
+      if (f.getLen() > 0 && formatOf(f.getPath().getName()) != null) {
+        return CocoResults.startsWithArray(hadoopConf(spark), f.getPath()) ? "coco" : "json";
+      }
+    }
+    return "json";
   }
 
   /** Names the input in messages: "proposals path X does not exist". */
@@ -122,6 +135,15 @@ public final class Proposals {
    */
   public static Read read(SparkSession spark, String path, String format, boolean rotated,
       BoxInput boxes) {
+    return read(spark, path, format, rotated, boxes, 0);
+  }
+
+  /**
+   * As above; with {@code imageIdDigits > 0}, image ids that are decimal integers are zero-padded
+   * to that many digits (COCO's integer ids → its file names: 139 → 000000000139 for 12).
+   */
+  public static Read read(SparkSession spark, String path, String format, boolean rotated,
+      BoxInput boxes, int imageIdDigits) {
     Configuration conf = hadoopConf(spark);
     InputFiles files = InputFiles.list(conf, WHAT, path).requireFiles();
     Dataset<Row> raw = InputErrors.reading(WHAT, () -> readRaw(spark, path, format, files, conf));
@@ -152,8 +174,13 @@ public final class Proposals {
           + " need " + required : ""));
     }
     Column order = functions.monotonically_increasing_id();
+    Column imageId = col("image_id").cast("string");
+    if (imageIdDigits > 0) {
+      imageId = when(imageId.rlike("^[0-9]+$").and(functions.length(imageId).lt(imageIdDigits)),
+          functions.lpad(imageId, imageIdDigits, "0")).otherwise(imageId);
+    }
     List<Column> select = new ArrayList<>(List.of(
-        col("image_id").cast("string").as("image_id"),
+        imageId.as("image_id"),
         optional(names, "roi_id").as("roi_id_raw"),
         optional(names, "roi_id").try_cast("long").as("roi_id_given")));
     // The given coordinates as "<name>_raw" (text) and "<name>_in" (double); x1..y2 from them.
@@ -286,8 +313,9 @@ public final class Proposals {
             .json(paths);
         case "parquet" -> files.basePath() == null ? ParquetInputs.read(spark, path)
             : reader.parquet(paths);
+        case "coco" -> CocoResults.read(spark, files.files());
         default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
-            + "| json | auto, got '" + format + "'");
+            + "| json | coco | auto, got '" + format + "'");
       };
     } catch (Exception e) { // AnalysisException is checked, and thrown undeclared
       if (e instanceof SparkThrowable st && "COLUMN_ALREADY_EXISTS".equals(st.getCondition())) {
