@@ -103,10 +103,10 @@ public final class JobOptions {
   public static final int MAX_BATCH_ROIS = 4096;
 
   static final List<Option> ALL = List.of(
-      text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
-      choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)",
-          "auto", "parquet", "arrow", "npy"),
-      text(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s), a dir of .npy files or of .safetensors files"),
+      choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
+          "auto", "parquet", "arrow", "npy", "safetensors"),
+      text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
           "auto", "parquet", "csv", "json", "coco"),

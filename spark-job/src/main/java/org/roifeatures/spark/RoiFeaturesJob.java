@@ -216,7 +216,7 @@ public final class RoiFeaturesJob {
     Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat,
         cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
-    if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
+    if (configuredScales.isEmpty() && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
     // A small index (the usual case: one entry per image and level) is collected once and grouped

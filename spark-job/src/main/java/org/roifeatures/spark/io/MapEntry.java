@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
  * pools the image.
  *
  * @param level        level name, "" when the input has no levels
- * @param source       "parquet", "arrow" or "npy"
+ * @param source       "parquet", "arrow", "npy" or "safetensors"
  * @param path         file holding the map
  * @param batch        Arrow record batch index (−1 otherwise)
  * @param row          row within the Parquet file or Arrow batch (−1 for .npy)

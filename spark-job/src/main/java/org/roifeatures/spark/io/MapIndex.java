@@ -59,6 +59,9 @@ public final class MapIndex {
     if (lower.endsWith(".npy")) {
       return "npy";
     }
+    if (lower.endsWith(".safetensors")) {
+      return "safetensors";
+    }
     if (lower.endsWith(".parquet")) {
       return "parquet";
     }
@@ -67,6 +70,9 @@ public final class MapIndex {
         String l = f.toLowerCase(Locale.ROOT);
         if (l.endsWith(".npy")) {
           return "npy";
+        }
+        if (l.endsWith(".safetensors")) {
+          return "safetensors";
         }
         if (l.endsWith(".arrow") || l.endsWith(".feather") || l.endsWith(".ipc")) {
           return "arrow";
@@ -79,7 +85,7 @@ public final class MapIndex {
       throw new IllegalArgumentException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
     }
     throw new IllegalArgumentException("cannot tell the format of feature maps at " + path
-        + "; set maps.format to parquet, arrow or npy");
+        + "; set maps.format to parquet, arrow, npy or safetensors");
   }
 
   /**
@@ -164,8 +170,9 @@ public final class MapIndex {
       case "parquet" -> parquet(spark, path, verifyChecksums);
       case "arrow" -> arrow(spark, path);
       case "npy" -> npy(spark, path);
+      case "safetensors" -> safetensors(spark, path);
       default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
-          + "npy | auto, got '" + format + "'");
+          + "npy | safetensors | auto, got '" + format + "'");
     };
   }
 
@@ -273,6 +280,68 @@ public final class MapIndex {
       }
       return out.iterator();
     }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  /**
+   * {@code root/<image>.safetensors}, one entry per tensor (level = tensor name), headers read by
+   * executor tasks. A file whose header cannot be read is one entry without an image (like an
+   * unreadable Arrow file), so its image's proposals are MAP_UNREADABLE rejects naming it.
+   */
+  static Dataset<Row> safetensors(SparkSession spark, String path) {
+    List<String> files = new ArrayList<>();
+    try {
+      for (String f : listFiles(spark, path)) {
+        if (f.toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
+          files.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list .safetensors files at " + path + ": "
+          + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no .safetensors files at " + path);
+    }
+    String root = qualified(spark, path).toUri().getPath();
+    return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
+      List<Row> out = new ArrayList<>();
+      Configuration conf = new Configuration();
+      while (it.hasNext()) {
+        String file = it.next();
+        String image = imageOf(root, file, ".safetensors".length());
+        Path p = new Path(file);
+        try {
+          FileSystem fs = p.getFileSystem(conf);
+          long length = fs.getFileStatus(p).getLen();
+          SafetensorsFile.Header header;
+          try (DataInputStream in = new DataInputStream(fs.open(p))) {
+            header = SafetensorsFile.readHeader(in, length, file);
+          }
+          for (SafetensorsFile.Tensor t : header.tensors().values()) {
+            long[] chw = t.problem() == null ? NpyArrays.mapShape(t.shape()) : null;
+            out.add(RowFactory.create(image, new MapEntry(t.name(), "safetensors", file, -1, -1,
+                chw == null ? -1 : ShapeCheck.toInt(chw[0]), chw == null ? -1 : ShapeCheck.toInt(chw[1]),
+                chw == null ? -1 : ShapeCheck.toInt(chw[2]), Double.NaN, t.problem()).toRow()));
+          }
+        } catch (IOException | RuntimeException e) {
+          String problem = e.getMessage() != null && e.getMessage().startsWith("unreadable") ? e.getMessage()
+              : "unreadable safetensors file " + file + ": " + e.getMessage();
+          out.add(RowFactory.create(null, new MapEntry("", "safetensors", file, -1, -1, -1, -1, -1,
+              Double.NaN, problem).toRow()));
+        }
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  /** The path of {@code file} below {@code root} without its extension of {@code extLength}. */
+  private static String imageOf(String root, String file, int extLength) {
+    String p = new Path(file).toUri().getPath();
+    String rel = p.startsWith(root) ? p.substring(root.length()) : new Path(file).getName();
+    while (rel.startsWith("/")) {
+      rel = rel.substring(1);
+    }
+    return rel.substring(0, rel.length() - extLength);
   }
 
   /** {@code root/<image>.npy} → (image, ""); {@code root/<image>/<level>.npy} → (image, level). */

@@ -32,6 +32,9 @@ public final class MapLoader implements AutoCloseable {
   private BufferAllocator allocator;
   private ParquetBlobReader parquet;
   private ArrowMapFiles.Reader arrow;
+  /** The header of the last safetensors file read, and its path: one parse per image's file. */
+  private SafetensorsFile.Header safetensorsHeader;
+  private String safetensorsPath;
 
   /**
    * @param maxMapBytes     largest decoded map, C·H·W·4 bytes, this loader allocates
@@ -62,6 +65,7 @@ public final class MapLoader implements AutoCloseable {
     try {
       return switch (e.source()) {
         case "npy" -> loadNpy(e);
+        case "safetensors" -> loadSafetensors(e);
         case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()), reuse);
         case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()), reuse);
         default -> throw new MapLoadException(RejectReason.MAP_UNREADABLE,
@@ -111,6 +115,35 @@ public final class MapLoader implements AutoCloseable {
       data = NpyArrays.readData(in, s, header.itemSize());
     }
     return FeatureMap.chw(data, e.channels(), e.height(), e.width());
+  }
+
+  /**
+   * The tensor named by the entry's level, checked again against the file as it is now (offsets
+   * within it, shape the indexed one) before its data is allocated; the current file's header is
+   * kept for its other levels.
+   */
+  private FeatureMap loadSafetensors(MapEntry e) throws IOException, MapLoadException {
+    Path p = new Path(e.path());
+    FileSystem fs = p.getFileSystem(conf);
+    try (FSDataInputStream in = fs.open(p)) {
+      if (safetensorsHeader == null || !e.path().equals(safetensorsPath)) {
+        safetensorsHeader = null;
+        safetensorsHeader = SafetensorsFile.readHeader(in, fs.getFileStatus(p).getLen(), e.path());
+        safetensorsPath = e.path();
+      }
+      SafetensorsFile.Tensor t = safetensorsHeader.tensors().get(e.level());
+      if (t == null || t.problem() != null) {
+        throw new MapLoadException(RejectReason.MAP_UNREADABLE, t == null ? e.path() + " has no "
+            + "tensor '" + e.level() + "' any more" : t.problem(), null);
+      }
+      long[] chw = NpyArrays.mapShape(t.shape());
+      if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
+        throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " tensor '" + e.level()
+            + "' changed shape since it was indexed: " + Arrays.toString(t.shape()), null);
+      }
+      return FeatureMap.chw(SafetensorsFile.readData(in, safetensorsHeader, t), e.channels(),
+          e.height(), e.width());
+    }
   }
 
   private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)
