@@ -190,9 +190,11 @@ public final class MapIndex {
     Column scale = names.contains("spatial_scale") ? col("spatial_scale").cast("double")
         : names.contains("stride") ? functions.lit(1.0).divide(col("stride").cast("double"))
         : functions.lit(null).cast("double");
+    Column dtypeColumn = names.contains("dtype") ? col("dtype").cast("string")
+        : functions.lit(null).cast("string");
     Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
         col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
-        col("_metadata.file_path"), col("_metadata.row_index"));
+        col("_metadata.file_path"), col("_metadata.row_index"), dtypeColumn);
     Dataset<Row> entries = small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       List<Row> out = new ArrayList<>();
       while (rows.hasNext()) {
@@ -201,9 +203,13 @@ public final class MapIndex {
         long h = r.isNullAt(3) ? -1 : r.getLong(3);
         long w = r.isNullAt(4) ? -1 : r.getLong(4);
         double s = r.isNullAt(5) ? Double.NaN : r.getDouble(5);
+        String given = r.isNullAt(8) ? null : r.getString(8);
+        String dtype = MapDtype.canonical(given);
+        String problem = dtype != null ? ShapeCheck.problem(c, h, w)
+            : "unreadable map: dtype '" + given + "' is not float32, float16 or bfloat16";
         MapEntry e = new MapEntry(r.isNullAt(1) ? "" : r.getString(1), "parquet", r.getString(6), -1,
             r.getLong(7), ShapeCheck.toInt(c), ShapeCheck.toInt(h), ShapeCheck.toInt(w), s,
-            ShapeCheck.problem(c, h, w));
+            problem, dtype == null ? MapDtype.FLOAT32 : dtype);
         out.add(RowFactory.create(r.getString(0), e.toRow()));
       }
       return out.iterator();

@@ -148,13 +148,16 @@ public final class MapLoader implements AutoCloseable {
 
   private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)
       throws MapLoadException {
-    long expected = 4L * e.channels() * e.height() * e.width();
+    int item = MapDtype.itemSize(e.dtype());
+    long expected = (long) item * e.channels() * e.height() * e.width();
     if (blob.remaining() != expected) {
       throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, "map " + e.location()
-          + " has " + blob.remaining() + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
-          + "*" + e.width() + "*4 = " + expected, null);
+          + " has " + blob.remaining() + " data bytes, but C*H*W*" + item + " = " + e.channels()
+          + "*" + e.height() + "*" + e.width() + "*" + item + " = " + expected
+          + (item == 4 ? "" : " (dtype " + e.dtype() + ")"), null);
     }
-    return FeatureMap.chw(FloatBlobs.decode(blob, reuse), 0, e.channels(), e.height(), e.width());
+    return FeatureMap.chw(MapDtype.decode(blob, e.dtype(), reuse), 0, e.channels(), e.height(),
+        e.width());
   }
 
   private ParquetBlobReader parquetReader(String path) throws IOException {
