@@ -62,6 +62,8 @@ public final class JobOptions {
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
   public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
+  public static final String MIN_SCORE = "proposals.min.score";
+  public static final String TOP_K = "proposals.top.k";
   public static final String BOX_FORMAT = "proposals.box.format";
   public static final String BOX_NORMALIZED = "proposals.box.normalized";
   public static final String OP = "op";
@@ -112,6 +114,10 @@ public final class JobOptions {
           "auto", "parquet", "csv", "json", "coco"),
       integer(IMAGE_ID_DIGITS, "0", "zero-pad integer image ids to this many digits to match the maps' names (COCO: 12, 139 -> 000000000139); 0: as given",
           0, 64, false),
+      check(MIN_SCORE, "", "keep only proposals with score >= this (a null score fails it); the others are selected out: counted, neither written nor rejected; empty: all",
+          true, JobOptions::numberProblem),
+      integer(TOP_K, "0", "keep per image the k highest-scoring proposals (ties: lower roi_id first; after proposals.min.score); the others are selected out; 0: all",
+          0, 100_000_000, false),
       choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
           "xyxy", "xywh", "cxcywh"),
       bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),
@@ -242,6 +248,15 @@ public final class JobOptions {
         return "must be a number, got '" + v + "'";
       }
     });
+  }
+
+  private static String numberProblem(String v) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      return Double.isFinite(d) ? null : "must be a finite number, got '" + v + "'";
+    } catch (NumberFormatException e) {
+      return "must be a number, got '" + v + "'";
+    }
   }
 
   static String intProblem(String v, long min, long max) {

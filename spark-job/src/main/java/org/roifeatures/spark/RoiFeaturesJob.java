@@ -37,6 +37,7 @@ import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.MapEntry;
+import org.roifeatures.spark.io.ProposalSelection;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
@@ -236,9 +237,12 @@ public final class RoiFeaturesJob {
 
     phaseStart = lap(phases, "index", phaseStart);
     phase(spark, "read, validate and group proposals");
-    Proposals.Read proposals = Proposals.read(spark, proposalsPath, proposalsFormat,
-        settings.op() == RoiOp.ROI_ALIGN_ROTATED, BoxInput.of(cfg, proposalsFormat),
-        cfg.getInt(JobOptions.IMAGE_ID_DIGITS));
+    ProposalSelection.Selection selection = ProposalSelection.apply(Proposals.read(spark,
+        proposalsPath, proposalsFormat, settings.op() == RoiOp.ROI_ALIGN_ROTATED,
+        BoxInput.of(cfg, proposalsFormat), cfg.getInt(JobOptions.IMAGE_ID_DIGITS)),
+        cfg.get(JobOptions.MIN_SCORE).isEmpty() ? null : cfg.getDouble(JobOptions.MIN_SCORE),
+        cfg.getInt(JobOptions.TOP_K));
+    Proposals.Read proposals = selection.read();
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -374,7 +378,7 @@ public final class RoiFeaturesJob {
     JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(),
         byReason, outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
-            clock.encodeSeconds(), phases));
+            clock.encodeSeconds(), phases), selection.count());
     return summary;
   }
 
