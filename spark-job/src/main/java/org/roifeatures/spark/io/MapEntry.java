@@ -21,9 +21,9 @@ import org.apache.spark.sql.types.StructType;
  * @param width        W (−1 when unknown)
  * @param spatialScale map cells per image pixel (NaN when the input does not say)
  * @param problem      null, or why this map cannot be used (found while indexing)
- * @param dtype        how Parquet values are stored: float32, float16 or bfloat16 (a Parquet
+ * @param dtype        how Parquet/Arrow values are stored: float32, float16 or bfloat16 (a
  *                     {@code dtype} column; absent = float32); .npy and safetensors files say it
- *                     in their own headers, Arrow maps are float32
+ *                     in their own headers
  */
 public record MapEntry(String level, String source, String path, int batch, long row,
     int channels, int height, int width, double spatialScale, String problem, String dtype)

@@ -251,7 +251,8 @@ public final class MapIndex {
           String file = it.next();
           for (Object[] e : ArrowMapFiles.index(conf, file, allocator)) {
             MapEntry entry = new MapEntry((String) e[1], "arrow", file, (Integer) e[2], (Long) e[3],
-                (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8]);
+                (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8],
+                e.length > 9 ? (String) e[9] : MapDtype.FLOAT32);
             out.add(RowFactory.create(e[0], entry.toRow()));
           }
         }
