@@ -33,9 +33,9 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
+import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
-import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.ProposalSelection;
 import org.roifeatures.spark.io.Proposals;
@@ -217,7 +217,8 @@ public final class RoiFeaturesJob {
     Dataset<Row> builtIndex = MapIndex.build(spark, mapsPath, mapsFormat,
         cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
-    if (configuredScales.isEmpty() && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
+    if (configuredScales.isEmpty()
+        && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
     // A small index (the usual case: one entry per image and level) is collected once and grouped
