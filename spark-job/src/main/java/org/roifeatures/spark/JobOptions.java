@@ -61,6 +61,11 @@ public final class JobOptions {
   public static final String MAPS_SCALES = "maps.scales";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
+  public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
+  public static final String MIN_SCORE = "proposals.min.score";
+  public static final String TOP_K = "proposals.top.k";
+  public static final String BOX_FORMAT = "proposals.box.format";
+  public static final String BOX_NORMALIZED = "proposals.box.normalized";
   public static final String OP = "op";
   public static final String POOLED_HEIGHT = "pooled.height";
   public static final String POOLED_WIDTH = "pooled.width";
@@ -101,13 +106,22 @@ public final class JobOptions {
   public static final int MAX_BATCH_ROIS = 4096;
 
   static final List<Option> ALL = List.of(
-      text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s) or a dir of .npy files"),
-      choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | auto (from the path's extension / contents)",
-          "auto", "parquet", "arrow", "npy"),
-      text(MAPS_SCALES, "", "npy maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
-      text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header) or JSON lines"),
-      choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | auto (from the extension)",
-          "auto", "parquet", "csv", "json"),
+      text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s), a dir of .npy files or of .safetensors files"),
+      choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
+          "auto", "parquet", "arrow", "npy", "safetensors"),
+      text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
+      choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
+          "auto", "parquet", "csv", "json", "coco"),
+      integer(IMAGE_ID_DIGITS, "0", "zero-pad integer image ids to this many digits to match the maps' names (COCO: 12, 139 -> 000000000139); 0: as given",
+          0, 64, false),
+      check(MIN_SCORE, "", "keep only proposals with score >= this (a null score fails it); the others are selected out: counted, neither written nor rejected; empty: all",
+          true, JobOptions::numberProblem),
+      integer(TOP_K, "0", "keep per image the k highest-scoring proposals (ties: lower roi_id first; after proposals.min.score); the others are selected out; 0: all",
+          0, 100_000_000, false),
+      choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
+          "xyxy", "xywh", "cxcywh"),
+      bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),
       choice(OP, "roi_align", "the operator", Arrays.stream(RoiOp.values())
           .map(RoiOp::configName).toArray(String[]::new)),
       integer(POOLED_HEIGHT, "7", "output bins per column (PH)", 1, MAX_POOLED, false),
@@ -237,6 +251,15 @@ public final class JobOptions {
         return "must be a number, got '" + v + "'";
       }
     });
+  }
+
+  private static String numberProblem(String v) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      return Double.isFinite(d) ? null : "must be a finite number, got '" + v + "'";
+    } catch (NumberFormatException e) {
+      return "must be a number, got '" + v + "'";
+    }
   }
 
   static String intProblem(String v, long min, long max) {

@@ -10,10 +10,20 @@ import java.util.TreeMap;
  * @param imagesPooled    images whose maps were loaded and pooled
  * @param roisWritten     feature rows written
  * @param rejectsByReason reject rows per {@link RejectReason} name
+ * @param selectedOut     proposals left out by {@code proposals.min.score} / {@code top.k}
+ *                        (not in {@code proposals}, not rejected)
  */
 public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     Map<String, Long> rejectsByReason, String outputPath, String rejectsPath, double seconds,
-    String settings, Timing timing) {
+    String settings, Timing timing, long selectedOut) {
+
+  /** A run without selection. */
+  public JobSummary(long proposals, long imagesPooled, long roisWritten,
+      Map<String, Long> rejectsByReason, String outputPath, String rejectsPath, double seconds,
+      String settings, Timing timing) {
+    this(proposals, imagesPooled, roisWritten, rejectsByReason, outputPath, rejectsPath, seconds,
+        settings, timing, 0);
+  }
 
   /**
    * Where the time went. {@code phaseSeconds} is the wall time of each phase in order (index maps;
@@ -50,6 +60,9 @@ public record JobSummary(long proposals, long imagesPooled, long roisWritten,
     s.append(String.format("  %-28s %s%n", "settings", settings));
     s.append(String.format("  %-28s %,d%n", "proposals read", proposals));
     s.append(String.format("  %-28s %,d%n", "images pooled", imagesPooled));
+    if (selectedOut > 0) {
+      s.append(String.format("  %-28s %,d%n", "proposals selected out", selectedOut));
+    }
     s.append(String.format("  %-28s %,d%n", "RoIs written", roisWritten));
     s.append(String.format("  %-28s %,d%n", "RoIs rejected", rejected()));
     for (Map.Entry<String, Long> e : new TreeMap<>(rejectsByReason).entrySet()) {

@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.Semantics;
+import org.roifeatures.spark.io.BoxInput;
 
 /**
  * What the {@code features} vector means, so a reader years later can interpret it. Travels twice:
@@ -30,6 +31,12 @@ public final class OutputMetadata {
   /** Key → value description of the vector, all strings. */
   public static Map<String, String> describe(OpSettings s, Map<String, Double> levelScales,
       String mapsFormat) {
+    return describe(s, levelScales, mapsFormat, BoxInput.XYXY);
+  }
+
+  /** As above, also saying how the proposals' boxes became x1..y2 ({@code box_input}). */
+  public static Map<String, String> describe(OpSettings s, Map<String, Double> levelScales,
+      String mapsFormat, BoxInput boxes) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("roi_features.format_version", FORMAT_VERSION);
     m.put("roi_features.op", s.op().configName());
@@ -85,6 +92,7 @@ public final class OutputMetadata {
           + ")");
     }
     m.put("roi_features.maps_format", mapsFormat);
+    m.put("roi_features.box_input", boxes.describe());
     m.put("roi_features.kernels", RoiAlign.kernelName());
     return m;
   }

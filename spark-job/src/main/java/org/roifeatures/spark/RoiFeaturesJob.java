@@ -33,9 +33,11 @@ import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
+import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.InputErrors;
 import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
+import org.roifeatures.spark.io.ProposalSelection;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.output.IncrementalOutput;
 import org.roifeatures.spark.output.OutputPaths;
@@ -303,7 +305,8 @@ public final class RoiFeaturesJob {
     Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
         cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS)));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
-    if (configuredScales.isEmpty() && mapsFormat.equals("npy")) {
+    if (configuredScales.isEmpty()
+        && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
       configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
     }
     // A small index (the usual case: one entry per image and level) is collected once and grouped
@@ -323,8 +326,12 @@ public final class RoiFeaturesJob {
 
     phaseStart = lap(phases, "index", phaseStart);
     phase(spark, "read, validate and group proposals");
-    Proposals.Read proposals = Proposals.read(spark, proposalsPath, proposalsFormat,
-        settings.op() == RoiOp.ROI_ALIGN_ROTATED);
+    ProposalSelection.Selection selection = ProposalSelection.apply(Proposals.read(spark,
+        proposalsPath, proposalsFormat, settings.op() == RoiOp.ROI_ALIGN_ROTATED,
+        BoxInput.of(cfg, proposalsFormat), cfg.getInt(JobOptions.IMAGE_ID_DIGITS)),
+        cfg.get(JobOptions.MIN_SCORE).isEmpty() ? null : cfg.getDouble(JobOptions.MIN_SCORE),
+        cfg.getInt(JobOptions.TOP_K));
+    Proposals.Read proposals = selection.read();
 
     // One shuffle brings each image's proposals together (the map index is small: broadcast as a
     // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
@@ -401,7 +408,8 @@ public final class RoiFeaturesJob {
     for (String level : settings.levels()) {
       levelScales.put(level, stats.scaleOf(level, configuredScales));
     }
-    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat);
+    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat,
+        BoxInput.of(cfg, proposalsFormat));
     if (state.incremental != null) {
       refuseIncomparable(spark, outputPath, description, cfg);
     }
@@ -488,7 +496,7 @@ public final class RoiFeaturesJob {
     JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(),
         byReason, outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
-            clock.encodeSeconds(), phases));
+            clock.encodeSeconds(), phases), selection.count());
     return summary;
   }
 

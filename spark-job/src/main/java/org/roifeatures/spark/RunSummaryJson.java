@@ -45,6 +45,7 @@ final class RunSummaryJson {
       Map<String, Object> counts = new LinkedHashMap<>();
       counts.put("proposals_read", summary.proposals());
       counts.put("images_pooled", summary.imagesPooled());
+      counts.put("proposals_selected_out", summary.selectedOut());
       counts.put("rois_written", summary.roisWritten());
       counts.put("rois_rejected", summary.rejected());
       counts.put("rejected_by_reason", summary.rejectsByReason());

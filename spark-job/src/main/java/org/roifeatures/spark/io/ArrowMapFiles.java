@@ -84,14 +84,19 @@ public final class ArrowMapFiles {
         FieldVector scale = root.getVector("spatial_scale");
         FieldVector stride = root.getVector("stride");
         FieldVector data = root.getVector("data");
+        FieldVector dtypes = root.getVector("dtype");
         for (int r = 0; r < root.getRowCount(); r++) {
           Object id = image.getObject(r);
           String problem = null;
           long cc = number(c, r);
           long hh = number(h, r);
           long ww = number(w, r);
+          String given = dtypes == null || dtypes.isNull(r) ? null : dtypes.getObject(r).toString();
+          String dtype = MapDtype.canonical(given);
           if (data == null) {
             problem = "no data column";
+          } else if (dtype == null) {
+            problem = "unreadable map: dtype '" + given + "' is not float32, float16 or bfloat16";
           } else {
             problem = ShapeCheck.problem(cc, hh, ww);
           }
@@ -104,7 +109,7 @@ public final class ArrowMapFiles {
           Object lv = level == null ? null : level.getObject(r);
           out.add(new Object[] {id == null ? null : id.toString(), lv == null ? "" : lv.toString(),
               b, (long) r, ShapeCheck.toInt(cc), ShapeCheck.toInt(hh), ShapeCheck.toInt(ww), s,
-              problem});
+              problem, dtype == null ? MapDtype.FLOAT32 : dtype});
         }
       }
     } catch (IOException | RuntimeException e) {

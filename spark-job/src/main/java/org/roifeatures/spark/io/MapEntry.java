@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
  * pools the image.
  *
  * @param level        level name, "" when the input has no levels
- * @param source       "parquet", "arrow" or "npy"
+ * @param source       "parquet", "arrow", "npy" or "safetensors"
  * @param path         file holding the map
  * @param batch        Arrow record batch index (−1 otherwise)
  * @param row          row within the Parquet file or Arrow batch (−1 for .npy)
@@ -21,10 +21,20 @@ import org.apache.spark.sql.types.StructType;
  * @param width        W (−1 when unknown)
  * @param spatialScale map cells per image pixel (NaN when the input does not say)
  * @param problem      null, or why this map cannot be used (found while indexing)
+ * @param dtype        how Parquet/Arrow values are stored: float32, float16 or bfloat16 (a
+ *                     {@code dtype} column; absent = float32); .npy and safetensors files say it
+ *                     in their own headers
  */
 public record MapEntry(String level, String source, String path, int batch, long row,
-    int channels, int height, int width, double spatialScale, String problem)
+    int channels, int height, int width, double spatialScale, String problem, String dtype)
     implements Serializable {
+
+  /** A float32 map. */
+  public MapEntry(String level, String source, String path, int batch, long row, int channels,
+      int height, int width, double spatialScale, String problem) {
+    this(level, source, path, batch, row, channels, height, width, spatialScale, problem,
+        MapDtype.FLOAT32);
+  }
 
   /** Schema of one index entry, nested under the index row's {@code maps} array. */
   public static final StructType SCHEMA = new StructType()
@@ -37,7 +47,8 @@ public record MapEntry(String level, String source, String path, int batch, long
       .add("height", DataTypes.IntegerType, false)
       .add("width", DataTypes.IntegerType, false)
       .add("spatial_scale", DataTypes.DoubleType, false)
-      .add("problem", DataTypes.StringType, true);
+      .add("problem", DataTypes.StringType, true)
+      .add("dtype", DataTypes.StringType, false);
 
   /** Schema of a flat index row: image_id plus the entry's fields. */
   public static final StructType INDEX_ROW = new StructType()
@@ -46,23 +57,25 @@ public record MapEntry(String level, String source, String path, int batch, long
 
   public Row toRow() {
     return RowFactory.create(level, source, path, batch, row, channels, height, width,
-        spatialScale, problem);
+        spatialScale, problem, dtype);
   }
 
   public static MapEntry fromRow(Row r) {
     return new MapEntry(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), r.getLong(4),
-        r.getInt(5), r.getInt(6), r.getInt(7), r.getDouble(8), r.isNullAt(9) ? null : r.getString(9));
+        r.getInt(5), r.getInt(6), r.getInt(7), r.getDouble(8), r.isNullAt(9) ? null : r.getString(9),
+        r.getString(10));
   }
 
   /** A copy carrying a problem. */
   public MapEntry withProblem(String newProblem) {
     return new MapEntry(level, source, path, batch, row, channels, height, width, spatialScale,
-        newProblem);
+        newProblem, dtype);
   }
 
   /** A copy with a spatial scale (from the config) when the input had none. */
   public MapEntry withScale(double scale) {
-    return new MapEntry(level, source, path, batch, row, channels, height, width, scale, problem);
+    return new MapEntry(level, source, path, batch, row, channels, height, width, scale, problem,
+        dtype);
   }
 
   /** Describes the location for error messages: file, and batch/row where relevant. */

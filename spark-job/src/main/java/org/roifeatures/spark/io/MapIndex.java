@@ -59,6 +59,9 @@ public final class MapIndex {
     if (lower.endsWith(".npy")) {
       return "npy";
     }
+    if (lower.endsWith(".safetensors")) {
+      return "safetensors";
+    }
     if (lower.endsWith(".parquet")) {
       return "parquet";
     }
@@ -67,6 +70,9 @@ public final class MapIndex {
         String l = f.toLowerCase(Locale.ROOT);
         if (l.endsWith(".npy")) {
           return "npy";
+        }
+        if (l.endsWith(".safetensors")) {
+          return "safetensors";
         }
         if (l.endsWith(".arrow") || l.endsWith(".feather") || l.endsWith(".ipc")) {
           return "arrow";
@@ -79,7 +85,7 @@ public final class MapIndex {
       throw new InputException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
     }
     throw new InputException("cannot tell the format of feature maps at " + path
-        + "; set maps.format to parquet, arrow or npy");
+        + "; set maps.format to parquet, arrow, npy or safetensors");
   }
 
   /**
@@ -164,8 +170,9 @@ public final class MapIndex {
       case "parquet" -> parquet(spark, path, verifyChecksums);
       case "arrow" -> arrow(spark, path);
       case "npy" -> npy(spark, path);
+      case "safetensors" -> safetensors(spark, path);
       default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
-          + "npy | auto, got '" + format + "'");
+          + "npy | safetensors | auto, got '" + format + "'");
     };
   }
 
@@ -183,9 +190,11 @@ public final class MapIndex {
     Column scale = names.contains("spatial_scale") ? col("spatial_scale").cast("double")
         : names.contains("stride") ? functions.lit(1.0).divide(col("stride").cast("double"))
         : functions.lit(null).cast("double");
+    Column dtypeColumn = names.contains("dtype") ? col("dtype").cast("string")
+        : functions.lit(null).cast("string");
     Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
         col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
-        col("_metadata.file_path"), col("_metadata.row_index"));
+        col("_metadata.file_path"), col("_metadata.row_index"), dtypeColumn);
     Dataset<Row> entries = small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       List<Row> out = new ArrayList<>();
       while (rows.hasNext()) {
@@ -194,9 +203,13 @@ public final class MapIndex {
         long h = r.isNullAt(3) ? -1 : r.getLong(3);
         long w = r.isNullAt(4) ? -1 : r.getLong(4);
         double s = r.isNullAt(5) ? Double.NaN : r.getDouble(5);
+        String given = r.isNullAt(8) ? null : r.getString(8);
+        String dtype = MapDtype.canonical(given);
+        String problem = dtype != null ? ShapeCheck.problem(c, h, w)
+            : "unreadable map: dtype '" + given + "' is not float32, float16 or bfloat16";
         MapEntry e = new MapEntry(r.isNullAt(1) ? "" : r.getString(1), "parquet", r.getString(6), -1,
             r.getLong(7), ShapeCheck.toInt(c), ShapeCheck.toInt(h), ShapeCheck.toInt(w), s,
-            ShapeCheck.problem(c, h, w));
+            problem, dtype == null ? MapDtype.FLOAT32 : dtype);
         out.add(RowFactory.create(r.getString(0), e.toRow()));
       }
       return out.iterator();
@@ -238,7 +251,8 @@ public final class MapIndex {
           String file = it.next();
           for (Object[] e : ArrowMapFiles.index(conf, file, allocator)) {
             MapEntry entry = new MapEntry((String) e[1], "arrow", file, (Integer) e[2], (Long) e[3],
-                (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8]);
+                (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8],
+                e.length > 9 ? (String) e[9] : MapDtype.FLOAT32);
             out.add(RowFactory.create(e[0], entry.toRow()));
           }
         }
@@ -275,6 +289,68 @@ public final class MapIndex {
     }, Encoders.row(MapEntry.INDEX_ROW));
   }
 
+  /**
+   * {@code root/<image>.safetensors}, one entry per tensor (level = tensor name), headers read by
+   * executor tasks. A file whose header cannot be read is one entry without an image (like an
+   * unreadable Arrow file), so its image's proposals are MAP_UNREADABLE rejects naming it.
+   */
+  static Dataset<Row> safetensors(SparkSession spark, String path) {
+    List<String> files = new ArrayList<>();
+    try {
+      for (String f : listFiles(spark, path)) {
+        if (f.toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
+          files.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list .safetensors files at " + path + ": "
+          + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no .safetensors files at " + path);
+    }
+    String root = qualified(spark, path).toUri().getPath();
+    return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
+      List<Row> out = new ArrayList<>();
+      Configuration conf = new Configuration();
+      while (it.hasNext()) {
+        String file = it.next();
+        String image = imageOf(root, file, ".safetensors".length());
+        Path p = new Path(file);
+        try {
+          FileSystem fs = p.getFileSystem(conf);
+          long length = fs.getFileStatus(p).getLen();
+          SafetensorsFile.Header header;
+          try (DataInputStream in = new DataInputStream(fs.open(p))) {
+            header = SafetensorsFile.readHeader(in, length, file);
+          }
+          for (SafetensorsFile.Tensor t : header.tensors().values()) {
+            long[] chw = t.problem() == null ? NpyArrays.mapShape(t.shape()) : null;
+            out.add(RowFactory.create(image, new MapEntry(t.name(), "safetensors", file, -1, -1,
+                chw == null ? -1 : ShapeCheck.toInt(chw[0]), chw == null ? -1 : ShapeCheck.toInt(chw[1]),
+                chw == null ? -1 : ShapeCheck.toInt(chw[2]), Double.NaN, t.problem()).toRow()));
+          }
+        } catch (IOException | RuntimeException e) {
+          String problem = e.getMessage() != null && e.getMessage().startsWith("unreadable") ? e.getMessage()
+              : "unreadable safetensors file " + file + ": " + e.getMessage();
+          out.add(RowFactory.create(null, new MapEntry("", "safetensors", file, -1, -1, -1, -1, -1,
+              Double.NaN, problem).toRow()));
+        }
+      }
+      return out.iterator();
+    }, Encoders.row(MapEntry.INDEX_ROW));
+  }
+
+  /** The path of {@code file} below {@code root} without its extension of {@code extLength}. */
+  private static String imageOf(String root, String file, int extLength) {
+    String p = new Path(file).toUri().getPath();
+    String rel = p.startsWith(root) ? p.substring(root.length()) : new Path(file).getName();
+    while (rel.startsWith("/")) {
+      rel = rel.substring(1);
+    }
+    return rel.substring(0, rel.length() - extLength);
+  }
+
   /** {@code root/<image>.npy} → (image, ""); {@code root/<image>/<level>.npy} → (image, level). */
   static String[] npyImageAndLevel(String root, String file) {
     String p = new Path(file).toUri().getPath();
@@ -294,16 +370,17 @@ public final class MapIndex {
     Path p = new Path(file);
     try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
       long[] shape = NpyArrays.readHeader(in);
+      long[] chw = NpyArrays.mapShape(shape);
       String problem = null;
       long c = -1;
       long h = -1;
       long w = -1;
-      if (shape.length != 3) {
-        problem = "expected a 3-D (C, H, W) array, found shape " + Arrays.toString(shape);
+      if (chw == null) {
+        problem = NpyArrays.mapShapeProblem(shape, file);
       } else {
-        c = shape[0];
-        h = shape[1];
-        w = shape[2];
+        c = chw[0];
+        h = chw[1];
+        w = chw[2];
         problem = ShapeCheck.problem(c, h, w);
       }
       return new MapEntry(level, "npy", file, -1, -1, ShapeCheck.toInt(c), ShapeCheck.toInt(h),

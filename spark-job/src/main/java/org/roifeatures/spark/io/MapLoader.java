@@ -19,7 +19,8 @@ import org.roifeatures.spark.RejectReason;
  * current Parquet/Arrow file open between maps (the task visits maps sorted by file and row) and
  * closes everything in {@link #close()}. Not thread-safe: one per task.
  *
- * <p>Nothing is allocated on a file's word alone: a map whose claimed C·H·W·4 bytes exceed {@code
+ * <p>A float16 {@code .npy} is widened to float32 as it is read; {@code maps.max.bytes} bounds the
+ * widened (allocated) size. Nothing is allocated on a file's word alone: a map whose claimed C·H·W·4 bytes exceed {@code
  * maps.max.bytes}, or (for .npy) disagree with the file's length, is rejected first, so a corrupt
  * header costs one reject rather than an OutOfMemoryError that kills the task and the job.
  */
@@ -31,6 +32,9 @@ public final class MapLoader implements AutoCloseable {
   private BufferAllocator allocator;
   private ParquetBlobReader parquet;
   private ArrowMapFiles.Reader arrow;
+  /** The header of the last safetensors file read, and its path: one parse per image's file. */
+  private SafetensorsFile.Header safetensorsHeader;
+  private String safetensorsPath;
 
   /**
    * @param maxMapBytes     largest decoded map, C·H·W·4 bytes, this loader allocates
@@ -61,6 +65,7 @@ public final class MapLoader implements AutoCloseable {
     try {
       return switch (e.source()) {
         case "npy" -> loadNpy(e);
+        case "safetensors" -> loadSafetensors(e);
         case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()), reuse);
         case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()), reuse);
         default -> throw new MapLoadException(RejectReason.MAP_UNREADABLE,
@@ -86,12 +91,14 @@ public final class MapLoader implements AutoCloseable {
     long fileLength = fs.getFileStatus(p).getLen();
     float[] data;
     try (FSDataInputStream raw = fs.open(p); DataInputStream in = new DataInputStream(raw)) {
-      long[] s = NpyArrays.readHeader(in);
-      if (s.length != 3 || s[0] != e.channels() || s[1] != e.height() || s[2] != e.width()) {
+      NpyArrays.Header header = NpyArrays.readHeaderInfo(in);
+      long[] s = header.shape();
+      long[] chw = NpyArrays.mapShape(s);
+      if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
         throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
             + "it was indexed: " + Arrays.toString(s), null);
       }
-      long need = 4L * e.channels() * e.height() * e.width();
+      long need = (long) header.itemSize() * e.channels() * e.height() * e.width();
       long have = fileLength - raw.getPos();
       if (have < need) {
         throw new MapLoadException(RejectReason.MAP_UNREADABLE, e.path() + " is truncated: its "
@@ -105,20 +112,52 @@ public final class MapLoader implements AutoCloseable {
             + have + " bytes) than its header's shape " + Arrays.toString(s) + " describes ("
             + need + ")", null);
       }
-      data = NpyArrays.readData(in, s);
+      data = NpyArrays.readData(in, s, header.itemSize());
     }
     return FeatureMap.chw(data, e.channels(), e.height(), e.width());
   }
 
+  /**
+   * The tensor named by the entry's level, checked again against the file as it is now (offsets
+   * within it, shape the indexed one) before its data is allocated; the current file's header is
+   * kept for its other levels.
+   */
+  private FeatureMap loadSafetensors(MapEntry e) throws IOException, MapLoadException {
+    Path p = new Path(e.path());
+    FileSystem fs = p.getFileSystem(conf);
+    try (FSDataInputStream in = fs.open(p)) {
+      if (safetensorsHeader == null || !e.path().equals(safetensorsPath)) {
+        safetensorsHeader = null;
+        safetensorsHeader = SafetensorsFile.readHeader(in, fs.getFileStatus(p).getLen(), e.path());
+        safetensorsPath = e.path();
+      }
+      SafetensorsFile.Tensor t = safetensorsHeader.tensors().get(e.level());
+      if (t == null || t.problem() != null) {
+        throw new MapLoadException(RejectReason.MAP_UNREADABLE, t == null ? e.path() + " has no "
+            + "tensor '" + e.level() + "' any more" : t.problem(), null);
+      }
+      long[] chw = NpyArrays.mapShape(t.shape());
+      if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
+        throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " tensor '" + e.level()
+            + "' changed shape since it was indexed: " + Arrays.toString(t.shape()), null);
+      }
+      return FeatureMap.chw(SafetensorsFile.readData(in, safetensorsHeader, t), e.channels(),
+          e.height(), e.width());
+    }
+  }
+
   private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)
       throws MapLoadException {
-    long expected = 4L * e.channels() * e.height() * e.width();
+    int item = MapDtype.itemSize(e.dtype());
+    long expected = (long) item * e.channels() * e.height() * e.width();
     if (blob.remaining() != expected) {
       throw new MapLoadException(RejectReason.MAP_LENGTH_MISMATCH, "map " + e.location()
-          + " has " + blob.remaining() + " data bytes, but C*H*W*4 = " + e.channels() + "*" + e.height()
-          + "*" + e.width() + "*4 = " + expected, null);
+          + " has " + blob.remaining() + " data bytes, but C*H*W*" + item + " = " + e.channels()
+          + "*" + e.height() + "*" + e.width() + "*" + item + " = " + expected
+          + (item == 4 ? "" : " (dtype " + e.dtype() + ")"), null);
     }
-    return FeatureMap.chw(FloatBlobs.decode(blob, reuse), 0, e.channels(), e.height(), e.width());
+    return FeatureMap.chw(MapDtype.decode(blob, e.dtype(), reuse), 0, e.channels(), e.height(),
+        e.width());
   }
 
   private ParquetBlobReader parquetReader(String path) throws IOException {

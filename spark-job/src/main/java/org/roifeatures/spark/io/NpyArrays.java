@@ -11,12 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.roifeatures.ops.HalfPrecision;
 
 /**
- * Reads and writes NumPy {@code .npy} files holding one float32 array, little-endian, C order: the
- * layout a PyTorch or NumPy backbone writes with {@code np.save(path, feat.astype('<f4'))}. Anything
- * else (other dtype, Fortran order, truncated data) is refused with a message saying what was found.
- * Plain Java, no Spark.
+ * Reads and writes NumPy {@code .npy} files holding one float32 or float16 array, little-endian, C
+ * order: the layouts a PyTorch or NumPy backbone writes with {@code np.save(path, feat.numpy())} in
+ * full or half precision ({@code '<f4'}, {@code '<f2'}). float16 values are widened to float32, which
+ * is exact, so a half-precision map pools exactly as its float32 widening does. Anything else (other
+ * dtype, big-endian, Fortran order, truncated data) is refused with a message saying what was found.
+ * bfloat16 has no numpy dtype, so no {@code .npy} can hold it. Plain Java, no Spark.
  */
 public final class NpyArrays {
 
@@ -30,6 +33,17 @@ public final class NpyArrays {
   /** A float32 array and its shape. */
   public record FloatArray(long[] shape, float[] data) {}
 
+  /**
+   * What a header says: the array's shape and the bytes per value in the file (4: float32, 2:
+   * float16).
+   */
+  public record Header(long[] shape, int itemSize) {
+    /** The numpy dtype of the file's values. */
+    public String dtype() {
+      return itemSize == 2 ? "<f2" : "<f4";
+    }
+  }
+
   /** Thrown for a file that is not a readable float32 C-order .npy array. */
   public static final class NpyFormatException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -41,6 +55,11 @@ public final class NpyArrays {
 
   /** Parses a header and returns the shape; the stream is left at the first data byte. */
   public static long[] readHeader(DataInputStream in) throws IOException {
+    return readHeaderInfo(in).shape();
+  }
+
+  /** Parses a header: shape and value size; the stream is left at the first data byte. */
+  public static Header readHeaderInfo(DataInputStream in) throws IOException {
     byte[] magic = new byte[6];
     try {
       in.readFully(magic);
@@ -71,9 +90,12 @@ public final class NpyArrays {
     }
     String text = new String(header, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     String descr = find(DESCR, text, "descr");
-    if (!descr.equals("<f4") && !descr.equals("=f4") && !(descr.equals("|f4"))) {
-      throw new NpyFormatException("dtype " + descr + " is not float32 little-endian ('<f4')");
-    }
+    int itemSize = switch (descr) {
+      case "<f4", "=f4", "|f4" -> 4;
+      case "<f2", "=f2", "|f2" -> 2;
+      default -> throw new NpyFormatException("dtype " + descr + " is not float32 or float16 "
+          + "little-endian ('<f4', '<f2')");
+    };
     if (find(FORTRAN, text, "fortran_order").equals("True")) {
       throw new NpyFormatException("array is in Fortran order; save it C-contiguous "
           + "(np.ascontiguousarray)");
@@ -93,7 +115,32 @@ public final class NpyArrays {
         throw new NpyFormatException("bad shape (" + dims + ")");
       }
     }
-    return shape;
+    return new Header(shape, itemSize);
+  }
+
+  /**
+   * The (C, H, W) of a feature map stored as {@code shape}: (C, H, W) itself, or (1, C, H, W), a
+   * backbone's output for a batch of one image saved as is. Null for any other shape: a larger batch
+   * holds several images' maps, and which file names which image is then unknowable.
+   */
+  public static long[] mapShape(long[] shape) {
+    if (shape.length == 3) {
+      return shape.clone();
+    }
+    if (shape.length == 4 && shape[0] == 1) {
+      return Arrays.copyOfRange(shape, 1, 4);
+    }
+    return null;
+  }
+
+  /** Why {@code shape} is no map shape (see {@link #mapShape}), naming {@code file}. */
+  public static String mapShapeProblem(long[] shape, String file) {
+    if (shape.length == 4) {
+      return file + " holds a batch of " + shape[0] + " maps, shape " + Arrays.toString(shape)
+          + "; expected a 3-D (C, H, W) or 4-D (1, C, H, W) array, one image per file";
+    }
+    return file + ": expected a 3-D (C, H, W) or 4-D (1, C, H, W) array, found shape "
+        + Arrays.toString(shape);
   }
 
   private static String find(Pattern p, String header, String key) throws NpyFormatException {
@@ -111,12 +158,21 @@ public final class NpyArrays {
    */
   public static FloatArray read(InputStream raw) throws IOException {
     DataInputStream in = new DataInputStream(raw);
-    long[] shape = readHeader(in);
-    return new FloatArray(shape, readData(in, shape));
+    Header h = readHeaderInfo(in);
+    return new FloatArray(h.shape(), readData(in, h.shape(), h.itemSize()));
   }
 
   /** The float32 values of an array of {@code shape}, from a stream just past its header. */
   public static float[] readData(DataInputStream in, long[] shape) throws IOException {
+    return readData(in, shape, 4);
+  }
+
+  /**
+   * The values of an array of {@code shape} stored with {@code itemSize} bytes each (4: float32, 2:
+   * float16, widened exactly), from a stream just past its header.
+   */
+  public static float[] readData(DataInputStream in, long[] shape, int itemSize)
+      throws IOException {
     long count = 1;
     for (long d : shape) {
       count *= d;
@@ -130,32 +186,48 @@ public final class NpyArrays {
     ByteBuffer view = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
     int filled = 0;
     while (filled < count) {
-      int want = (int) Math.min(buf.length, (count - filled) * 4L);
+      int want = (int) Math.min(buf.length, (count - filled) * itemSize);
       int got = 0;
       while (got < want) {
         int r = in.read(buf, got, want - got);
         if (r < 0) {
           throw new NpyFormatException("data truncated: shape " + Arrays.toString(shape)
-              + " needs " + count * 4 + " bytes, file has " + ((long) filled * 4 + got));
+              + " needs " + count * itemSize + " bytes, file has "
+              + ((long) filled * itemSize + got));
         }
         got += r;
       }
       view.clear();
-      view.asFloatBuffer().get(data, filled, want / 4);
-      filled += want / 4;
+      if (itemSize == 2) {
+        for (int i = 0; i < want / 2; i++) {
+          data[filled + i] = HalfPrecision.fromFloat16(view.getShort(2 * i));
+        }
+      } else {
+        view.asFloatBuffer().get(data, filled, want / 4);
+      }
+      filled += want / itemSize;
     }
     return data;
   }
 
   /** Writes a float32 little-endian C-order array (.npy version 1.0). */
   public static void write(OutputStream out, long[] shape, float[] data) throws IOException {
+    write(out, shape, data, false);
+  }
+
+  /**
+   * Writes a little-endian C-order array (.npy version 1.0): float16 ({@code '<f2'}, each value
+   * rounded to nearest even, as numpy's {@code astype('<f2')}) when {@code half}, else float32.
+   */
+  public static void write(OutputStream out, long[] shape, float[] data, boolean half)
+      throws IOException {
     StringBuilder dims = new StringBuilder();
     for (long d : shape) {
       dims.append(d).append(", ");
     }
     String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
         : "(" + dims.substring(0, Math.max(0, dims.length() - 2)) + ")";
-    String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
+    String dict = "{'descr': '" + (half ? "<f2" : "<f4") + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
     int unpadded = 10 + dict.length() + 1;
     int pad = (64 - unpadded % 64) % 64;
     String header = dict + " ".repeat(pad) + "\n";
@@ -172,7 +244,11 @@ public final class NpyArrays {
         out.write(buf.array(), 0, buf.position());
         buf.clear();
       }
-      buf.putFloat(v);
+      if (half) {
+        buf.putShort(HalfPrecision.toFloat16(v));
+      } else {
+        buf.putFloat(v);
+      }
     }
     out.write(buf.array(), 0, buf.position());
   }

@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.roifeatures.spark.JobOptions;
 import org.roifeatures.spark.RejectReason;
 import org.roifeatures.spark.parquet.ParquetInputs;
 
@@ -62,18 +63,31 @@ public final class Proposals {
     }
     String byName = formatOf(path);
     if (byName != null) {
-      return byName;
+      return byName.equals("json") ? jsonOrCoco(spark, files) : byName;
     }
     for (FileStatus f : files.files()) {
       String byFile = formatOf(f.getPath().getName());
       if (byFile != null) {
-        return byFile;
+        return byFile.equals("json") ? jsonOrCoco(spark, files) : byFile;
       }
     }
     throw new InputException("cannot tell the format of proposals at " + path
         + " (no .parquet, .csv or .json files" + (files.ignoredDirs().isEmpty() ? ""
         : "; subdirectories are not read: " + files.ignoredDirs()) + "); set proposals.format to "
         + "parquet, csv or json");
+  }
+
+  /**
+   * JSON lines hold one object per line; a COCO results file is one array: told apart by the first
+   * character of the first JSON file that is not empty.
+   */
+  private static String jsonOrCoco(SparkSession spark, InputFiles files) {
+    for (FileStatus f : files.files()) {
+      if (f.getLen() > 0 && formatOf(f.getPath().getName()) != null) {
+        return CocoResults.startsWithArray(hadoopConf(spark), f.getPath()) ? "coco" : "json";
+      }
+    }
+    return "json";
   }
 
   /** Names the input in messages: "proposals path X does not exist". */
@@ -112,6 +126,24 @@ public final class Proposals {
    * {@code x2 − x1} and {@code y2 − y1}).
    */
   public static Read read(SparkSession spark, String path, String format, boolean rotated) {
+    return read(spark, path, format, rotated, BoxInput.XYXY);
+  }
+
+  /**
+   * As {@link #read(SparkSession, String, String, boolean)}, with boxes given as {@code boxes}
+   * says, converted to {@code x1, y1, x2, y2} image pixels (see {@link BoxInput}).
+   */
+  public static Read read(SparkSession spark, String path, String format, boolean rotated,
+      BoxInput boxes) {
+    return read(spark, path, format, rotated, boxes, 0);
+  }
+
+  /**
+   * As above; with {@code imageIdDigits > 0}, image ids that are decimal integers are zero-padded
+   * to that many digits (COCO's integer ids → its file names: 139 → 000000000139 for 12).
+   */
+  public static Read read(SparkSession spark, String path, String format, boolean rotated,
+      BoxInput boxes, int imageIdDigits) {
     Configuration conf = hadoopConf(spark);
     InputFiles files = InputFiles.list(conf, WHAT, path).requireFiles();
     Dataset<Row> raw = InputErrors.reading(WHAT, () -> readRaw(spark, path, format, files, conf));
@@ -123,30 +155,57 @@ public final class Proposals {
       raw = spark.createDataFrame(List.of(), EMPTY_SCHEMA);
       names = Arrays.asList(raw.columns());
     }
+    List<String> given = boxes.columns();
+    List<String> required = new ArrayList<>(List.of("image_id"));
+    required.addAll(given);
+    if (boxes.normalized()) {
+      required.addAll(BoxInput.IMAGE_SIZE);
+    }
     List<String> missing = new ArrayList<>();
-    for (String c : List.of("image_id", "x1", "y1", "x2", "y2")) {
+    for (String c : required) {
       if (!names.contains(c)) {
         missing.add(c);
       }
     }
     if (!missing.isEmpty()) {
       throw new InputException("proposals at " + path + " lack column(s) " + missing
-          + " (found " + names + ")");
+          + " (found " + names + ")" + (boxes.converts() ? "; " + JobOptions.BOX_FORMAT + "="
+          + boxes.format() + " and " + JobOptions.BOX_NORMALIZED + "=" + boxes.normalized()
+          + " need " + required : ""));
     }
     Column order = functions.monotonically_increasing_id();
-    Dataset<Row> typed = raw.select(
-        col("image_id").cast("string").as("image_id"),
+    Column imageId = col("image_id").cast("string");
+    if (imageIdDigits > 0) {
+      imageId = when(imageId.rlike("^[0-9]+$").and(functions.length(imageId).lt(imageIdDigits)),
+          functions.lpad(imageId, imageIdDigits, "0")).otherwise(imageId);
+    }
+    List<Column> select = new ArrayList<>(List.of(
+        imageId.as("image_id"),
         optional(names, "roi_id").as("roi_id_raw"),
-        optional(names, "roi_id").try_cast("long").as("roi_id_given"),
-        col("x1").as("x1_raw"), col("x1").try_cast("double").as("x1"),
-        col("y1").as("y1_raw"), col("y1").try_cast("double").as("y1"),
-        col("x2").as("x2_raw"), col("x2").try_cast("double").as("x2"),
-        col("y2").as("y2_raw"), col("y2").try_cast("double").as("y2"),
+        optional(names, "roi_id").try_cast("long").as("roi_id_given")));
+    // The given coordinates as "<name>_raw" (text) and "<name>_in" (double); x1..y2 from them.
+    List<String> parsed = new ArrayList<>(given);
+    if (boxes.normalized()) {
+      parsed.addAll(BoxInput.IMAGE_SIZE);
+    }
+    for (String g : parsed) {
+      select.add(col(g).as(g + "_raw"));
+      select.add(col(g).try_cast("double").as(g + "_in"));
+    }
+    select.addAll(List.of(
         optional(names, "score").as("score_raw"), optional(names, "score").try_cast("double").as("score"),
         optional(names, "label").as("label_raw"), optional(names, "label").try_cast("int").as("label"),
         optional(names, "angle").as("angle_raw"), optional(names, "angle").try_cast("double").as("angle"),
         optional(names, CORRUPT).as(CORRUPT),
-        order.as("_order"));
+        order.as("_order")));
+    Dataset<Row> typed = raw.select(select.toArray(new Column[0]));
+    Column[] in = given.stream().map(g -> col(g + "_in")).toArray(Column[]::new);
+    // Unconverted xyxy keeps the doubles as given (the output has always written them as read).
+    Column[] xyxy = boxes.converts()
+        ? boxes.toXyxy(in, col("image_width_in"), col("image_height_in")) : in;
+    for (int i = 0; i < 4; i++) {
+      typed = typed.withColumn(COORDS.get(i), xyxy[i].cast("double"));
+    }
 
     // First problem wins, in this order; the detail names the column and the value.
     List<Column[]> checks = new ArrayList<>();
@@ -156,19 +215,38 @@ public final class Proposals {
         concat(lit("malformed record: "), functions.substring(col(CORRUPT), 1, 200))});
     checks.add(new Column[] {col("image_id").isNull().or(functions.trim(col("image_id")).equalTo("")),
         lit(RejectReason.MISSING_IMAGE_ID.name()), lit("image_id is null or empty")});
-    for (String f : List.of("x1", "y1", "x2", "y2", "score", "label", "angle", "roi_id")) {
-      String typedName = f.equals("roi_id") ? "roi_id_given" : f;
+    List<String> fields = new ArrayList<>(parsed);
+    fields.addAll(List.of("score", "label", "angle", "roi_id"));
+    for (String f : fields) {
+      String typedName = f.equals("roi_id") ? "roi_id_given" : parsed.contains(f) ? f + "_in" : f;
       checks.add(new Column[] {col(f + "_raw").isNotNull().and(col(typedName).isNull()),
           lit(RejectReason.BAD_RECORD.name()),
           concat(lit(f + "='"), col(f + "_raw").cast("string"), lit("' is not a valid "
               + (f.equals("label") ? "integer" : f.equals("roi_id") ? "long" : "number")))});
     }
-    for (String c : COORDS) {
-      checks.add(new Column[] {col(c).isNull(), lit(RejectReason.NON_FINITE_BOX.name()),
+    for (String c : given) {
+      checks.add(new Column[] {col(c + "_in").isNull(), lit(RejectReason.NON_FINITE_BOX.name()),
           lit(c + " is missing")});
-      checks.add(new Column[] {notFloat32(col(c)),
+      checks.add(new Column[] {notFloat32(col(c + "_in")),
           lit(RejectReason.NON_FINITE_BOX.name()),
-          concat(lit(c + "="), col(c).cast("string"), lit(" is not a finite float32"))});
+          concat(lit(c + "="), col(c + "_in").cast("string"), lit(" is not a finite float32"))});
+    }
+    if (boxes.normalized()) {
+      for (String c : BoxInput.IMAGE_SIZE) {
+        Column v = col(c + "_in");
+        checks.add(new Column[] {v.isNull().or(functions.not(v.gt(0))).or(notFloat32(v)),
+            lit(RejectReason.BAD_RECORD.name()),
+            concat(lit(c + "="), functions.coalesce(v.cast("string"), lit("null")),
+                lit(" is not a finite number > 0 (" + JobOptions.BOX_NORMALIZED + "=true)"))});
+      }
+    }
+    if (boxes.converts()) {
+      // A sum or product of finite float32 values can still overflow float32.
+      for (String c : COORDS) {
+        checks.add(new Column[] {notFloat32(col(c)), lit(RejectReason.NON_FINITE_BOX.name()),
+            concat(lit(c + "="), col(c).cast("string"), lit(" (converted from " + boxes.format()
+                + (boxes.normalized() ? ", normalized" : "") + ") is not a finite float32"))});
+      }
     }
     checks.add(new Column[] {notFloat32(col("angle")), lit(RejectReason.NON_FINITE_BOX.name()),
         concat(lit("angle="), col("angle").cast("string"), lit(" is not a finite float32"))});
@@ -235,8 +313,9 @@ public final class Proposals {
             .json(paths);
         case "parquet" -> files.basePath() == null ? ParquetInputs.read(spark, path)
             : reader.parquet(paths);
+        case "coco" -> CocoResults.read(spark, files.files());
         default -> throw new IllegalArgumentException("option proposals.format must be parquet | csv "
-            + "| json | auto, got '" + format + "'");
+            + "| json | coco | auto, got '" + format + "'");
       };
     } catch (Exception e) { // AnalysisException is checked, and thrown undeclared
       if (e instanceof SparkThrowable st && "COLUMN_ALREADY_EXISTS".equals(st.getCondition())) {

@@ -88,6 +88,34 @@ class MapLoaderTest {
   }
 
   @Test
+  void aFloat16NpyIsCheckedAgainstItsTwoByteValues() throws Exception {
+    float[] data = new float[2 * 3 * 4];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i * 0.25f - 2;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    NpyArrays.write(bytes, new long[] {1, 2, 3, 4}, data, true);
+    byte[] whole = bytes.toByteArray();
+    Path ok = dir.resolve("half.npy");
+    Files.write(ok, whole);
+    Path cut = dir.resolve("half_cut.npy");
+    Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 2));
+    Path longer = dir.resolve("half_long.npy");
+    Files.write(longer, java.util.Arrays.copyOf(whole, whole.length + 2));
+    // The limit is on the float32 the loader allocates, not on the file's 2-byte values.
+    try (MapLoader loader = new MapLoader(data.length * 4L, true)) {
+      assertArrayEquals(data, loader.load(npyEntry(ok, 2, 3, 4)).data());
+      MapLoadException e = assertThrows(MapLoadException.class,
+          () -> loader.load(npyEntry(cut, 2, 3, 4)));
+      assertEquals(RejectReason.MAP_UNREADABLE, e.reason());
+      assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("48"),
+          e.getMessage());
+      e = assertThrows(MapLoadException.class, () -> loader.load(npyEntry(longer, 2, 3, 4)));
+      assertEquals(RejectReason.MAP_LENGTH_MISMATCH, e.reason());
+    }
+  }
+
+  @Test
   void anArrowBatchReachingPastTheFileIsRefusedBeforeLoading() throws Exception {
     ArrowMapFiles.checkBlock(new ArrowBlock(8, 200, 800), 0, 1008, "f.arrow");
     IOException e = assertThrows(IOException.class,
