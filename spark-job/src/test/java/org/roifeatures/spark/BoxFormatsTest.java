@@ -104,9 +104,9 @@ class BoxFormatsTest extends SparkTestBase {
       String out = run(csv, tag, run[0], run[1]);
       Map<String, float[]> got = new HashMap<>();
       for (Row r : spark.read().parquet(out).collectAsList()) {
-        String key = EndToEndTest.key(r);
-        got.put(key + " box", EndToEndTest.box(r));
-        assertTrue(got.put(key, EndToEndTest.floats(r.getAs("features"))) == null, key);
+        String key = OutputKeys.key(r);
+        got.put(key + " box", OutputKeys.box(r));
+        assertTrue(got.put(key, OutputKeys.floats(r.getAs("features"))) == null, key);
       }
       assertEquals(want.keySet(), got.keySet(), tag);
       for (String k : want.keySet()) {
@@ -132,10 +132,10 @@ class BoxFormatsTest extends SparkTestBase {
     float h = 0.35f;
     float[] expected = {(cx - 0.5f * w) * 640f, (cy - 0.5f * h) * 427f, (cx + 0.5f * w) * 640f,
         (cy + 0.5f * h) * 427f};
-    assertArrayEquals(expected, EndToEndTest.box(r));
+    assertArrayEquals(expected, OutputKeys.box(r));
     assertEquals((double) expected[0], r.<Double>getAs("x1"));
     assertArrayEquals(RoiAlign.forward(FeatureMap.chw(map, C, H, W), expected, PARAMS),
-        EndToEndTest.floats(r.getAs("features")));
+        OutputKeys.floats(r.getAs("features")));
   }
 
   @Test

@@ -110,7 +110,7 @@ class CocoResultsTest extends SparkTestBase {
     assertEquals(Map.of("BAD_RECORD", 6L), s.rejectsByReason());
     Map<String, Row> got = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
-      assertTrue(got.put(EndToEndTest.key(r), r) == null, "duplicate " + EndToEndTest.key(r));
+      assertTrue(got.put(OutputKeys.key(r), r) == null, "duplicate " + OutputKeys.key(r));
     }
     assertEquals(want.keySet(), got.keySet());
     for (Map.Entry<String, Good> e : want.entrySet()) {
@@ -118,10 +118,10 @@ class CocoResultsTest extends SparkTestBase {
       float[] b = g.xywh();
       float[] xyxy = {b[0], b[1], b[0] + b[2], b[1] + b[3]};
       Row r = got.get(e.getKey());
-      assertArrayEquals(xyxy, EndToEndTest.box(r), e.getKey());
+      assertArrayEquals(xyxy, OutputKeys.box(r), e.getKey());
       String image = e.getKey().substring(0, 12);
       assertArrayEquals(RoiAlign.forward(FeatureMap.chw(MAPS.get(image), C, H, W), xyxy, PARAMS),
-          EndToEndTest.floats(r.getAs("features")), e.getKey());
+          OutputKeys.floats(r.getAs("features")), e.getKey());
       assertEquals(g.label(), r.<Integer>getAs("label"));
       assertEquals(g.score(), r.<Double>getAs("score"));
     }

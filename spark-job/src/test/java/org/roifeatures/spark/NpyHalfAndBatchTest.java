@@ -95,8 +95,8 @@ class NpyHalfAndBatchTest extends SparkTestBase {
     }
     Map<String, float[]> got = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
-      float[] prev = got.put(EndToEndTest.key(r), EndToEndTest.floats(r.getAs("features")));
-      assertTrue(prev == null, "duplicate " + EndToEndTest.key(r));
+      float[] prev = got.put(OutputKeys.key(r), OutputKeys.floats(r.getAs("features")));
+      assertTrue(prev == null, "duplicate " + OutputKeys.key(r));
     }
     assertEquals(want.keySet(), got.keySet());
     for (String k : want.keySet()) {

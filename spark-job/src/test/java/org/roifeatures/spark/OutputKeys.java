@@ -33,4 +33,20 @@ public final class OutputKeys {
     assertEquals(keys.size(), new HashSet<>(keys).size(), "no reject twice");
     return keys;
   }
+
+  /** "image_id/roi_id" of an output row. */
+  public static String key(Row r) {
+    return r.<String>getAs("image_id") + "/" + r.<Long>getAs("roi_id");
+  }
+
+  /** The x1, y1, x2, y2 an output row stores, as float32 (for comparing with converted inputs). */
+  public static float[] box(Row r) {
+    return new float[] {((Number) r.getAs("x1")).floatValue(), ((Number) r.getAs("y1")).floatValue(),
+        ((Number) r.getAs("x2")).floatValue(), ((Number) r.getAs("y2")).floatValue()};
+  }
+
+  /** A features cell (binary float32, array or ML vector) as floats. */
+  public static float[] floats(Object cell) {
+    return InputRecords.vector(cell);
+  }
 }

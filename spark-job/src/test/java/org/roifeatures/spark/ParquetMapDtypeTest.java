@@ -126,7 +126,7 @@ class ParquetMapDtypeTest extends SparkTestBase {
     assertEquals(Map.of("MAP_UNREADABLE", (long) BOXES.length), s.rejectsByReason());
     Map<String, float[]> got = new HashMap<>();
     for (Row row : spark.read().parquet(out).collectAsList()) {
-      assertTrue(got.put(EndToEndTest.key(row), EndToEndTest.floats(row.getAs("features"))) == null);
+      assertTrue(got.put(OutputKeys.key(row), OutputKeys.floats(row.getAs("features"))) == null);
     }
     Map<String, float[]> want = new HashMap<>();
     for (String id : List.of("a32", "a16", "abf")) {
@@ -180,7 +180,7 @@ class ParquetMapDtypeTest extends SparkTestBase {
     }
     Map<String, float[]> got = new HashMap<>();
     for (Row row : spark.read().parquet(out).collectAsList()) {
-      assertTrue(got.put(EndToEndTest.key(row), EndToEndTest.floats(row.getAs("features"))) == null);
+      assertTrue(got.put(OutputKeys.key(row), OutputKeys.floats(row.getAs("features"))) == null);
     }
     assertEquals(want.keySet(), got.keySet());
     for (String k : want.keySet()) {

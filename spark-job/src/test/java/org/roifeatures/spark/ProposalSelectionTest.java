@@ -118,13 +118,13 @@ class ProposalSelectionTest extends SparkTestBase {
     assertEquals(boxes.size() + 1, s.proposals());
     Map<String, Row> got = new HashMap<>();
     for (Row r : spark.read().parquet(dir.resolve("out_" + tag).toString()).collectAsList()) {
-      assertTrue(got.put(EndToEndTest.key(r), r) == null, EndToEndTest.key(r));
+      assertTrue(got.put(OutputKeys.key(r), r) == null, OutputKeys.key(r));
     }
     assertEquals(boxes.keySet(), got.keySet());
     for (Map.Entry<String, float[]> e : boxes.entrySet()) {
       String image = e.getKey().substring(0, 1);
       assertArrayEquals(RoiAlign.forward(FeatureMap.chw(MAPS.get(image), C, H, W), e.getValue(),
-          PARAMS), EndToEndTest.floats(got.get(e.getKey()).getAs("features")), e.getKey());
+          PARAMS), OutputKeys.floats(got.get(e.getKey()).getAs("features")), e.getKey());
     }
     assertTrue(s.table().contains("proposals selected out"), s.table());
   }

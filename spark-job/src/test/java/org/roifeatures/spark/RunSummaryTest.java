@@ -86,8 +86,9 @@ class RunSummaryTest extends SparkTestBase {
     }
 
     JsonNode c = r.path("counts");
-    assertEquals(Set.of("proposals_read", "images_pooled", "rois_written", "rois_rejected",
-        "rejected_by_reason"), fields(c));
+    assertEquals(Set.of("proposals_read", "proposals_selected_out", "images_pooled", "rois_written",
+        "rois_rejected", "rejected_by_reason"), fields(c));
+    assertEquals(0, c.path("proposals_selected_out").asLong(), "no selection options set");
     // Against the input ...
     assertEquals(inputProposals, c.path("proposals_read").asLong());
     assertEquals(3, c.path("images_pooled").asLong());

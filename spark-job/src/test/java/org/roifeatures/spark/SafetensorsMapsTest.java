@@ -122,7 +122,7 @@ class SafetensorsMapsTest extends SparkTestBase {
     }
     Map<String, float[]> got = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
-      assertTrue(got.put(EndToEndTest.key(r), EndToEndTest.floats(r.getAs("features"))) == null);
+      assertTrue(got.put(OutputKeys.key(r), OutputKeys.floats(r.getAs("features"))) == null);
     }
     assertEquals(want.keySet(), got.keySet());
     for (String k : want.keySet()) {
