@@ -127,7 +127,7 @@ public final class RoiFeaturesCli {
     } catch (RoiFeaturesJob.RejectsFoundException e) {
       err.println(e.getMessage());
       return 3;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark throws checked exceptions (SparkException) undeclared
       // Anything else is a fault of the job or its environment, not of the user's input: one line
       // here, the stack trace only on request (Spark's log has the task-side details).
       err.println("roi-features " + command + ": failed: " + firstLine(e));

@@ -122,7 +122,7 @@ public final class RoiFeaturesJob {
     List<String> doneImages = List.of();
     try {
       out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
-          cfg.get(JobOptions.REJECTS_PATH), inputs, mode);
+          cfg.get(JobOptions.REJECTS_PATH), inputs, mode, cfg.get(JobOptions.SUMMARY_JSON));
       if (append) {
         incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
         doneImages = incremental.prepare();
@@ -137,16 +137,10 @@ public final class RoiFeaturesJob {
       record.put("error", OutputPaths.oneLineMessage(refused));
       record.put("started_at", startedAt);
       record.put("exit_code", 2);
-      reportTo(hadoopConf, cfg, record, false);
-      throw refused;
-    }
-    if (overwrite || append) {
-      try {
-        RunRecord.clear(hadoopConf, out.features(), out.rejects());
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot remove the completion markers of the output "
-            + "being replaced in " + out.features() + ": " + e.getMessage(), e);
+      if (!(refused instanceof OutputPaths.UnsafeReportPath)) {
+        reportTo(hadoopConf, cfg, record, false);
       }
+      throw refused;
     }
     RunState state = new RunState(cfg, out, startedAt, incremental, doneImages);
     try {
@@ -172,8 +166,9 @@ public final class RoiFeaturesJob {
       try {
         Map<String, Object> record = state.record(summary, "complete", null);
         record.put("exit_code", 0);
-        RunRecord.complete(hadoopConf, out.features(), out.rejects(), record);
+        // The orchestrator's copy first: a run whose report cannot be written is not complete.
         reportTo(hadoopConf, cfg, record, true);
+        RunRecord.complete(hadoopConf, out.features(), out.rejects(), record);
       } catch (IOException e) {
         throw new IllegalStateException("every output was written, but the run could not be "
             + "marked complete in " + out.features() + ": " + e.getMessage(), e);
@@ -185,7 +180,8 @@ public final class RoiFeaturesJob {
       Map<String, Object> record = state.record(null, "failed", OutputPaths.oneLineMessage(e));
       record.put("exit_code", RoiFeaturesCli.exitCode(e));
       reportTo(hadoopConf, cfg, record, false);
-      if (state.featuresCommitted && state.incremental == null) {
+      if (state.featuresCommitted && state.incremental == null
+          && !exists(hadoopConf, out.features() + "/" + RunRecord.SUCCESS)) {
         RunRecord.failed(hadoopConf, out.features(), record);
       } else {
         removeIfEmptyAndNew(hadoopConf, out.features(), out.featuresExisted());
@@ -261,6 +257,15 @@ public final class RoiFeaturesJob {
         throw new IllegalStateException("every output was written and the run is complete, but "
             + "summary.json " + path + " could not be written: " + e.getMessage(), e);
       }
+    }
+  }
+
+  private static boolean exists(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -344,7 +349,7 @@ public final class RoiFeaturesJob {
       // Append: images that a committed run handled are done; only the others are read on.
       Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
       state.imagesDoneBefore = done.count();
-      p = p.join(done, p.col("image_id").equalTo(done.col("image_id")), "left_anti");
+      p = p.join(done, imageKey(p).equalTo(done.col("image_id")), "left_anti");
     }
     org.apache.spark.sql.Column partitionKey;
     Dataset<Row> withMaps;
@@ -426,6 +431,17 @@ public final class RoiFeaturesJob {
     features = features.withColumn("features", col("features").as("features",
         OutputMetadata.asFieldMetadata(description)));
     features = holding(cfg, "features", features);
+    if (!cfg.getChoice(JobOptions.SAVE_MODE).equals("error")) {
+      // From here on the earlier output changes: its completion markers go first, so a run killed
+      // half-way never leaves an earlier run's _SUCCESS beside new files. (Not earlier: a run refused
+      // while planning leaves an intact output marked complete.)
+      try {
+        RunRecord.clear(spark.sparkContext().hadoopConfiguration(), outputPath, rejectsPath);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot remove the completion markers of the output "
+            + "being replaced in " + outputPath + ": " + e.getMessage(), e);
+      }
+    }
     phase(spark, "shuffle proposals, pool and write features");
     InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()),
         state.featuresTarget());
@@ -483,7 +499,7 @@ public final class RoiFeaturesJob {
     phaseStart = lap(phases, "rejects", phaseStart);
     if (state.incremental != null) {
       phase(spark, "record the images of this run");
-      p.select("image_id").where(col("image_id").isNotNull()).distinct().write()
+      p.select(imageKey(p).as("image_id")).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
       state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
       lap(phases, "image list", phaseStart);
@@ -520,6 +536,14 @@ public final class RoiFeaturesJob {
       }
       throw e;
     }
+  }
+
+  /**
+   * The image key of append mode's image lists: the image id, or one sentinel for proposals without
+   * one, so that their rejects too are written once, by the first run that reads them.
+   */
+  private static org.apache.spark.sql.Column imageKey(Dataset<Row> proposals) {
+    return functions.coalesce(proposals.col("image_id"), functions.lit("\u0000no image_id"));
   }
 
   /** {@code rows}, held after their first row when {@code testing.hold.phase} names this phase. */
@@ -602,7 +626,9 @@ public final class RoiFeaturesJob {
     // Completion is marked for the whole run at its end (RunRecord), not by Spark per output.
     DataFrameWriter<Row> w = features.write().format(format).mode(mode)
         .option("compression", codec.equals("none") ? "uncompressed" : codec)
-        .option(RunRecord.NO_SPARK_SUCCESS, "false");
+        .option(RunRecord.NO_SPARK_SUCCESS, "false")
+        // Overwrite replaces the whole output, whatever the session's partitionOverwriteMode.
+        .option("partitionOverwriteMode", "static");
     if (vectorFormat == VectorFormat.BINARY) {
       w = BinaryVectorColumn.options(w);
     }

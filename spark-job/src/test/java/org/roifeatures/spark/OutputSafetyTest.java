@@ -143,6 +143,14 @@ class OutputSafetyTest extends SparkTestBase {
         () -> run(foreign.toString(), JobOptions.SAVE_MODE, "overwrite"));
     assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
     assertEquals("keep me", Files.readString(foreign.resolve("notes.txt")));
+    // Hidden directories are no output either (a home directory's .ssh, HDFS's .Trash).
+    Path home = dir.resolve("home");
+    Files.createDirectories(home.resolve(".ssh"));
+    Files.writeString(home.resolve(".ssh/id"), "secret");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> run(home.toString(), JobOptions.SAVE_MODE, "overwrite"));
+    assertTrue(e.getMessage().contains(".ssh"), e.getMessage());
+    assertEquals("secret", Files.readString(home.resolve(".ssh/id")));
   }
 
   @Test

@@ -125,6 +125,14 @@ class RunSummaryTest extends SparkTestBase {
     assertEquals(2, refused.path("exit_code").asInt());
     assertTrue(refused.path("error").asText().contains("contains"), refused.toString());
     assertFalse(Files.exists(dir.resolve("data").resolve(RunRecord.SUMMARY)));
+
+    // The report may not land inside an input or an output.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> run(dir.resolve("elsewhere").toString(),
+            proposals.resolve("summary.json").toString()));
+    assertTrue(e.getMessage().startsWith("summary.json") && e.getMessage().contains("lies inside"),
+        e.getMessage());
+    assertFalse(Files.exists(proposals.resolve("summary.json")));
   }
 
   private static Set<String> fields(JsonNode n) {

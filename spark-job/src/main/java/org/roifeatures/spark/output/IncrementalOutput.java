@@ -98,9 +98,19 @@ public final class IncrementalOutput {
         committed.add(new Path(new Path(features, RUNS), id + ".images").toString());
       } else {
         // Recorded but never committed: the run died between its record and its commit point.
-        fs.delete(new Path(new Path(features, RUNS), id + ".json"), false);
-        fs.delete(new Path(new Path(features, RUNS), id + ".images"), true);
+        // The record goes last, so a cleanup that dies half-way is finished by the next run.
         fs.delete(new Path(rejects, "run=" + id), true);
+        fs.delete(new Path(new Path(features, RUNS), id + ".images"), true);
+        fs.delete(new Path(new Path(features, RUNS), id + ".json"), false);
+      }
+    }
+    // Rejects published by a run whose features never were, whatever is left of its record.
+    if (fs.exists(rejects)) {
+      for (FileStatus f : fs.listStatus(rejects)) {
+        String n = f.getPath().getName();
+        if (f.isDirectory() && n.startsWith("run=") && !fs.exists(new Path(features, n))) {
+          fs.delete(f.getPath(), true);
+        }
       }
     }
     for (Path dir : new Path[] {features, rejects}) {

@@ -30,6 +30,23 @@ import org.apache.hadoop.fs.Path;
  */
 public final class OutputPaths {
 
+  /** The run report's own path is refused: nothing may be written there, not even the refusal. */
+  public static final class UnsafeReportPath extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    UnsafeReportPath(String message) {
+      super(message);
+    }
+  }
+
+  /** Directories an output of this job (or Spark's committer) holds besides partitions. */
+  private static final java.util.Set<String> OWN_DIRECTORIES =
+      java.util.Set.of("_temporary", IncrementalOutput.RUNS);
+
+  /** File systems whose directory rename is atomic, which append mode's commit point needs. */
+  private static final java.util.Set<String> ATOMIC_RENAME =
+      java.util.Set.of("file", "hdfs", "viewfs", "abfs", "abfss", "ofs", "o3fs");
+
   /** The run's two outputs, normalised ({@code a//b/} → {@code a/b}), and which ones it creates. */
   public record Resolved(String features, String rejects, boolean featuresExisted,
       boolean rejectsExisted) {}
@@ -42,6 +59,16 @@ public final class OutputPaths {
    */
   public static Resolved check(Configuration conf, String outputPath, String rejectsOption,
       Map<String, String> inputs, String mode) {
+    return check(conf, outputPath, rejectsOption, inputs, mode, "");
+  }
+
+  /**
+   * As {@link #check(Configuration, String, String, Map, String)}, and also checks the run report's
+   * path ({@code summary.json}, "" for none): it may not be, lie inside or contain an input or an
+   * output, and must be writable.
+   */
+  public static Resolved check(Configuration conf, String outputPath, String rejectsOption,
+      Map<String, String> inputs, String mode, String reportPath) {
     boolean overwrite = mode.equals("overwrite");
     boolean append = mode.equals("append");
     String features = normalise(outputPath, "output.path");
@@ -51,6 +78,27 @@ public final class OutputPaths {
       Location f = Location.of(conf, features);
       Location r = Location.of(conf, rejects);
       refuseOverlap("output.path", features, f, "output.rejects.path", rejects, r);
+      if (append && !ATOMIC_RENAME.contains(f.scheme)) {
+        throw new IllegalArgumentException("output.mode append needs a file system whose directory "
+            + "rename is atomic (" + String.join(", ", new java.util.TreeSet<>(ATOMIC_RENAME))
+            + "); " + features + " is on '" + f.scheme + "': write a new output per run there");
+      }
+      if (!reportPath.isBlank()) {
+        try {
+          Location rep = Location.of(conf, reportPath);
+          refuseOverlap("summary.json", reportPath, rep, "output.path", features, f);
+          refuseOverlap("summary.json", reportPath, rep, "output.rejects.path", rejects, r);
+          for (Map.Entry<String, String> in : inputs.entrySet()) {
+            if (in.getValue() != null && !in.getValue().isBlank()) {
+              refuseOverlap("summary.json", reportPath, rep, in.getKey(), in.getValue(),
+                  Location.of(conf, globBase(in.getValue())));
+            }
+          }
+          probeWritable(conf, "summary.json", reportPath);
+        } catch (IllegalArgumentException e) {
+          throw new UnsafeReportPath(e.getMessage());
+        }
+      }
       for (Map.Entry<String, String> in : inputs.entrySet()) {
         if (in.getValue() == null || in.getValue().isBlank()) {
           continue;
@@ -152,9 +200,9 @@ public final class OutputPaths {
     }
     for (FileStatus e : entries) {
       String name = e.getPath().getName();
-      boolean sparkOutput = name.startsWith("_") || name.startsWith(".")
-          || (e.isFile() && name.startsWith("part-"))
-          || (e.isDirectory() && name.indexOf('=') > 0);
+      boolean sparkOutput = e.isFile()
+          ? name.startsWith("_") || name.startsWith(".") || name.startsWith("part-")
+          : name.indexOf('=') > 0 || OWN_DIRECTORIES.contains(name) || name.startsWith("_staging-");
       if (!sparkOutput) {
         throw new IllegalArgumentException("output.mode overwrite would delete " + path + " (" + key
             + "), which does not look like a roi-features output: it holds '" + name + "'; "
@@ -225,7 +273,13 @@ public final class OutputPaths {
       FileSystem fs = p.getFileSystem(conf);
       URI uri = fs.makeQualified(p).toUri();
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      String authority = uri.getAuthority() == null ? "" : uri.getAuthority().toLowerCase(Locale.ROOT);
+      // The host without user info and with the file system's default port when none is given, so
+      // hdfs://nn/x and hdfs://nn:8020/x are one place (nn and its FQDN are not told apart: see
+      // sameFileSystem).
+      String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+      int port = uri.getPort() >= 0 ? uri.getPort() : fs.getUri().getPort() >= 0
+          ? fs.getUri().getPort() : 0;
+      String authority = host.isEmpty() ? "" : host + ":" + port;
       String abs = new Path(uri.getPath()).toString();
       if (scheme.equals("file")) {
         abs = realPath(abs);
@@ -247,8 +301,19 @@ public final class OutputPaths {
       return real.resolve(existing.relativize(p)).normalize().toString();
     }
 
+    /**
+     * Whether two locations may be one file system. Errs on the side of "yes": the same scheme
+     * family (s3, s3a, s3n are one store) is compared by path whatever the authority, because one
+     * namenode or bucket can be spelt several ways (port, FQDN, alias); a refusal of two truly
+     * distinct file systems that share a path is the safe mistake.
+     */
     boolean sameFileSystem(Location o) {
-      return scheme.equals(o.scheme) && authority.equals(o.authority);
+      return family(scheme).equals(family(o.scheme));
+    }
+
+    private static String family(String scheme) {
+      return scheme.startsWith("s3") ? "s3" : scheme.equals("abfss") ? "abfs"
+          : scheme.equals("viewfs") ? "hdfs" : scheme;
     }
 
     @Override
