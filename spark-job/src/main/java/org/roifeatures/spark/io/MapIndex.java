@@ -228,21 +228,30 @@ public final class MapIndex {
     return empty.isEmpty() ? entries : entries.union(spark.createDataFrame(empty, MapEntry.INDEX_ROW));
   }
 
-  static Dataset<Row> arrow(SparkSession spark, String path) {
+  /** The files of {@code path} ending in one of {@code endings}; none is an input error. */
+  private static List<String> filesEnding(SparkSession spark, String path, String... endings) {
     List<String> files = new ArrayList<>();
     try {
       for (String f : listFiles(spark, path)) {
         String l = f.toLowerCase(Locale.ROOT);
-        if (l.endsWith(".arrow") || l.endsWith(".feather") || l.endsWith(".ipc")) {
-          files.add(f);
+        for (String e : endings) {
+          if (l.endsWith(e)) {
+            files.add(f);
+            break;
+          }
         }
       }
     } catch (IOException e) {
-      throw new InputException("cannot list Arrow files at " + path + ": " + e.getMessage(), e);
+      throw new InputException("cannot list feature maps at " + path + ": " + e.getMessage(), e);
     }
     if (files.isEmpty()) {
-      throw new InputException("no .arrow/.feather/.ipc files at " + path);
+      throw new InputException("no " + String.join("/", endings) + " files at " + path);
     }
+    return files;
+  }
+
+  static Dataset<Row> arrow(SparkSession spark, String path) {
+    List<String> files = filesEnding(spark, path, ".arrow", ".feather", ".ipc");
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
       List<Row> out = new ArrayList<>();
       Configuration conf = new Configuration();
@@ -262,19 +271,7 @@ public final class MapIndex {
   }
 
   static Dataset<Row> npy(SparkSession spark, String path) {
-    List<String> files = new ArrayList<>();
-    try {
-      for (String f : listFiles(spark, path)) {
-        if (f.toLowerCase(Locale.ROOT).endsWith(".npy")) {
-          files.add(f);
-        }
-      }
-    } catch (IOException e) {
-      throw new InputException("cannot list .npy files at " + path + ": " + e.getMessage(), e);
-    }
-    if (files.isEmpty()) {
-      throw new InputException("no .npy files at " + path);
-    }
+    List<String> files = filesEnding(spark, path, ".npy");
     // Qualified like the listed files, so a relative maps.path still yields image/level names.
     String root = qualified(spark, path).toUri().getPath();
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
@@ -295,20 +292,7 @@ public final class MapIndex {
    * unreadable Arrow file), so its image's proposals are MAP_UNREADABLE rejects naming it.
    */
   static Dataset<Row> safetensors(SparkSession spark, String path) {
-    List<String> files = new ArrayList<>();
-    try {
-      for (String f : listFiles(spark, path)) {
-        if (f.toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
-          files.add(f);
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list .safetensors files at " + path + ": "
-          + e.getMessage(), e);
-    }
-    if (files.isEmpty()) {
-      throw new IllegalArgumentException("no .safetensors files at " + path);
-    }
+    List<String> files = filesEnding(spark, path, ".safetensors");
     String root = qualified(spark, path).toUri().getPath();
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
       List<Row> out = new ArrayList<>();
