@@ -80,7 +80,7 @@ public final class Inspect {
         }
       }
     }
-    if (!hasDataFiles(conf, path)) {
+    if (!org.roifeatures.spark.output.OutputPaths.hasDataFiles(conf, path)) {
       out.println("no committed data files (nothing a Parquet reader would read)");
       return;
     }
@@ -145,23 +145,6 @@ public final class Inspect {
           + "it was killed, failed before recording it, or is still running)";
       case ABSENT -> "absent";
     };
-  }
-
-  /** True when the directory holds a file a Parquet reader would read (not _ or . prefixed). */
-  private static boolean hasDataFiles(org.apache.hadoop.conf.Configuration conf, String path)
-      throws IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
-    if (fs.getFileStatus(p).isFile()) {
-      return true;
-    }
-    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
-      String n = f.getPath().getName();
-      if (!n.startsWith("_") && !n.startsWith(".")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The features column's roi_features.* metadata. */

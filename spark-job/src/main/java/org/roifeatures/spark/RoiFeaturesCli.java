@@ -130,7 +130,7 @@ public final class RoiFeaturesCli {
     } catch (Exception e) { // Spark throws checked exceptions (SparkException) undeclared
       // Anything else is a fault of the job or its environment, not of the user's input: one line
       // here, the stack trace only on request (Spark's log has the task-side details).
-      err.println("roi-features " + command + ": failed: " + firstLine(e));
+      err.println("roi-features " + command + ": failed: " + org.roifeatures.spark.output.OutputPaths.oneLineMessage(e));
       if (System.getenv("ROI_FEATURES_DEBUG") != null) {
         e.printStackTrace(err);
       } else {
@@ -153,13 +153,6 @@ public final class RoiFeaturesCli {
       return 3;
     }
     return e instanceof IllegalArgumentException ? 2 : 1;
-  }
-
-  /** The message's first line, or the exception's class when it has no message. */
-  static String firstLine(Throwable e) {
-    String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private static int demo(Args a, PrintStream out) throws Exception {

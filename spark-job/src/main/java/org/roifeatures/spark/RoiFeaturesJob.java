@@ -181,7 +181,7 @@ public final class RoiFeaturesJob {
       record.put("exit_code", RoiFeaturesCli.exitCode(e));
       reportTo(hadoopConf, cfg, record, false);
       if (state.featuresCommitted && state.incremental == null
-          && !exists(hadoopConf, out.features() + "/" + RunRecord.SUCCESS)) {
+          && !OutputPaths.exists(hadoopConf, out.features() + "/" + RunRecord.SUCCESS)) {
         RunRecord.failed(hadoopConf, out.features(), record);
       } else {
         removeIfEmptyAndNew(hadoopConf, out.features(), out.featuresExisted());
@@ -260,32 +260,17 @@ public final class RoiFeaturesJob {
     }
   }
 
-  private static boolean exists(Configuration conf, String path) {
-    try {
-      Path p = new Path(path);
-      return p.getFileSystem(conf).exists(p);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   /** A directory this run created and left without data files is removed: it is no output. */
   private static void removeIfEmptyAndNew(Configuration conf, String dir, boolean existedBefore) {
     if (existedBefore) {
       return;
     }
     try {
-      Path p = new Path(dir);
-      FileSystem fs = p.getFileSystem(conf);
-      if (!fs.exists(p)) {
-        return;
+      // Data files are kept for the user to look at.
+      if (OutputPaths.exists(conf, dir) && !OutputPaths.hasDataFiles(conf, dir)) {
+        Path p = new Path(dir);
+        p.getFileSystem(conf).delete(p, true);
       }
-      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
-        if (!f.getPath().getName().startsWith("_") && !f.getPath().getName().startsWith(".")) {
-          return; // data files: keep them for the user to look at
-        }
-      }
-      fs.delete(p, true);
     } catch (IOException | RuntimeException ignored) {
       // the run's own failure is what gets reported
     }

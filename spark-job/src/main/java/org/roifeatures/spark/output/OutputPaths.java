@@ -117,7 +117,7 @@ public final class OutputPaths {
       return new Resolved(features, rejects, featuresExisted, rejectsExisted);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot check the output paths " + features + " and "
-          + rejects + ": " + oneLine(e), e);
+          + rejects + ": " + oneLineMessage(e), e);
     }
   }
 
@@ -212,11 +212,6 @@ public final class OutputPaths {
     return true;
   }
 
-  private static boolean exists(Configuration conf, String path) throws IOException {
-    Path p = new Path(path);
-    return p.getFileSystem(conf).exists(p);
-  }
-
   /** Creates and removes a file where the output will be created, to fail now rather than later. */
   private static void probeWritable(Configuration conf, String key, String path) throws IOException {
     Path p = new Path(path);
@@ -244,7 +239,7 @@ public final class OutputPaths {
       fs.create(probe, false).close();
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write " + key + " " + path + ": " + dir
-          + " is not writable (" + oneLine(e) + ")");
+          + " is not writable (" + oneLineMessage(e) + ")");
     } finally {
       try {
         fs.delete(probe, false);
@@ -256,13 +251,38 @@ public final class OutputPaths {
 
   /** The first line of an exception's message (or its class name), for records and messages. */
   public static String oneLineMessage(Throwable e) {
-    return oneLine(e);
-  }
-
-  static String oneLine(Throwable e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** Whether {@code path} exists (false when that cannot even be asked). */
+  public static boolean exists(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * True when {@code path} is a file, or a directory holding an entry a Parquet reader would read
+   * (a name not starting with {@code _} or {@code .}).
+   */
+  public static boolean hasDataFiles(Configuration conf, String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs.getFileStatus(p).isFile()) {
+      return true;
+    }
+    for (FileStatus f : fs.listStatus(p)) {
+      String n = f.getPath().getName();
+      if (!n.startsWith("_") && !n.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A path reduced to what decides identity: file system (scheme, authority) and absolute path. */

@@ -122,7 +122,7 @@ public final class RunRecord {
         case ABSENT -> "it does not exist";
       };
     } catch (IOException e) {
-      return "its state cannot be read: " + OutputPaths.oneLine(e);
+      return "its state cannot be read: " + OutputPaths.oneLineMessage(e);
     }
   }
 
