@@ -139,18 +139,6 @@ public final class JobConfig implements Serializable {
     return get(key);
   }
 
-  /** A choice among {@code allowed} (case-insensitive), returned lower-case. */
-  public String getChoice(String key, String... allowed) {
-    String v = get(key).toLowerCase(java.util.Locale.ROOT);
-    for (String a : allowed) {
-      if (a.equals(v)) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("option " + key + " must be one of "
-        + String.join(" | ", allowed) + ", got '" + get(key) + "'");
-  }
-
   /** All resolved values (for the run summary and the output metadata). */
   public Map<String, String> asMap() {
     return values;
