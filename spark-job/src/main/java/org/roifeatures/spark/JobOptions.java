@@ -59,6 +59,7 @@ public final class JobOptions {
   public static final String MAPS_PATH = "maps.path";
   public static final String MAPS_FORMAT = "maps.format";
   public static final String MAPS_SCALES = "maps.scales";
+  public static final String MAPS_CHANNELS = "maps.channels";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
   public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
@@ -110,6 +111,8 @@ public final class JobOptions {
       choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
           "auto", "parquet", "arrow", "npy", "safetensors"),
       text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      integer(MAPS_CHANNELS, "0", "the maps' channel count, declared: with the level (single-level ops) or levels and maps.scales (multiscale), the map index is not read before pooling (the API's plan then runs no Spark job); maps with another count are rejected (CHANNEL_MISMATCH); 0: the most common count in the index",
+          0, 1 << 20, false),
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
           "auto", "parquet", "csv", "json", "coco"),

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.roifeatures.spark.api.RoiFeatures;
 import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
@@ -90,7 +91,7 @@ public final class RoiFeaturesCli {
               a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
               sparkConf(new SparkConf()));
           try (SparkSession spark = session(a)) {
-            JobSummary summary = RoiFeaturesJob.run(spark, cfg);
+            JobSummary summary = RoiFeatures.on(spark, cfg).run();
             out.print(summary.table());
           }
           return 0;
@@ -176,7 +177,7 @@ public final class RoiFeaturesCli {
       JobConfig cfg = JobConfig.resolve(options,
           a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile), sparkConf(spark));
       out.println("running " + cfg.get(JobOptions.OP) + " on " + cfg.get(JobOptions.MAPS_PATH));
-      JobSummary summary = RoiFeaturesJob.run(spark, cfg);
+      JobSummary summary = RoiFeatures.on(spark, cfg).run();
       out.print(summary.table());
       out.println("inspect it with: bin/roi-features inspect " + summary.outputPath());
     }

@@ -153,8 +153,21 @@ public final class Proposals {
       // (the job succeeds with 0 rows and the summary says 0 proposals), rather than failing on
       // the columns Spark found in them (none). A 0-byte Parquet file is not a Parquet file.
       raw = spark.createDataFrame(List.of(), EMPTY_SCHEMA);
-      names = Arrays.asList(raw.columns());
     }
+    return validate(raw, "proposals at " + path, rotated, boxes, imageIdDigits);
+  }
+
+  /**
+   * Validates proposals given as rows (the API's {@code Dataset<Row>}): the columns and checks of
+   * a file's records, the same rejects. Image ids of any type are read as their text.
+   */
+  public static Read of(Dataset<Row> rows, boolean rotated, BoxInput boxes, int imageIdDigits) {
+    return validate(rows, "proposals", rotated, boxes, imageIdDigits);
+  }
+
+  private static Read validate(Dataset<Row> raw, String what, boolean rotated, BoxInput boxes,
+      int imageIdDigits) {
+    List<String> names = Arrays.asList(raw.columns());
     List<String> given = boxes.columns();
     List<String> required = new ArrayList<>(List.of("image_id"));
     required.addAll(given);
@@ -168,7 +181,7 @@ public final class Proposals {
       }
     }
     if (!missing.isEmpty()) {
-      throw new InputException("proposals at " + path + " lack column(s) " + missing
+      throw new InputException(what + " lack column(s) " + missing
           + " (found " + names + ")" + (boxes.converts() ? "; " + JobOptions.BOX_FORMAT + "="
           + boxes.format() + " and " + JobOptions.BOX_NORMALIZED + "=" + boxes.normalized()
           + " need " + required : ""));
