@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 

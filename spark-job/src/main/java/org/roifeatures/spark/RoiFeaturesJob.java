@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -156,7 +159,7 @@ public final class RoiFeaturesJob {
       throw e;
     } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
       Map<String, Object> record = state.record(null, "failed", OutputPaths.oneLineMessage(e));
-      record.put("exit_code", RoiFeaturesCli.exitCode(e));
+      record.put("exit_code", exitCode(e));
       reportTo(hadoopConf, cfg, record, false);
       if (state.featuresCommitted && state.incremental == null
           && !OutputPaths.exists(hadoopConf, out.features() + "/" + RunRecord.SUCCESS)) {
@@ -399,6 +402,21 @@ public final class RoiFeaturesJob {
           + now.get(differs) + "; rows would not be comparable: use the same settings or a new "
           + "output path");
     }
+  }
+
+  /**
+   * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
+   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
+   * else.
+   */
+  public static int exitCode(Throwable e) {
+    if (e instanceof org.roifeatures.spark.io.InputException) {
+      return 4;
+    }
+    if (e instanceof RejectsFoundException) {
+      return 3;
+    }
+    return e instanceof IllegalArgumentException ? 2 : 1;
   }
 
   /** Thrown after writing when {@code fail.on.rejects=true} and something was rejected. */

@@ -1,5 +1,7 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

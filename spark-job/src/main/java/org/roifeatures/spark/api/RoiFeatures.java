@@ -7,8 +7,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.roifeatures.spark.FeaturePlan;
-import org.roifeatures.spark.JobConfig;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.JobSummary;
 import org.roifeatures.spark.RoiFeaturesJob;
 

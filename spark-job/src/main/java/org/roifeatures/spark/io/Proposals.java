@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.RejectReason;
 import org.roifeatures.spark.parquet.ParquetInputs;
 

@@ -14,7 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructType;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.RoiOp;
 import org.roifeatures.spark.VectorFormat;
 import org.roifeatures.spark.api.RoiFeatures;

@@ -29,7 +29,7 @@ import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.examples.ClassifierExample;
 import org.roifeatures.spark.io.FloatBlobs;

@@ -1,4 +1,6 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
+
+import org.roifeatures.spark.RoiOp;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -199,12 +201,12 @@ public final class JobOptions {
   }
 
   /** The default of {@code key} (null when it has none). */
-  static String defaultOf(String key) {
+  public static String defaultOf(String key) {
     return byKey().get(key).defaultValue();
   }
 
   /** The {@code --help} text for all user options. */
-  static String help() {
+  public static String help() {
     StringBuilder s = new StringBuilder();
     for (Option o : userOptions()) {
       s.append(String.format("  --%-22s %s%n", o.key(), o.fullDoc()));
