@@ -66,6 +66,21 @@ public final class FeaturePlan {
           sc.longAccumulator("roi-features rejected"),
           sc.collectionAccumulator("roi-features map failures"), new TaskClock(sc));
     }
+
+    /**
+     * Counters nobody reads (the API's: its caller may run a plan's actions several times, so
+     * nothing it reports comes from accumulators); unnamed, so the Spark UI does not show them.
+     */
+    public static Counters unread(SparkContext sc) {
+      LongAccumulator[] longs = new LongAccumulator[4];
+      for (int i = 0; i < longs.length; i++) {
+        longs[i] = new LongAccumulator();
+        sc.register(longs[i]);
+      }
+      CollectionAccumulator<String> failures = new CollectionAccumulator<>();
+      sc.register(failures);
+      return new Counters(longs[0], longs[1], longs[2], longs[3], failures, new TaskClock(sc));
+    }
   }
 
   /** Where the proposals come from: a path read as {@code proposals.format} says, or rows. */
@@ -114,7 +129,8 @@ public final class FeaturePlan {
    * job names its Spark jobs and times its phases with it).
    */
   public static FeaturePlan build(SparkSession spark, JobConfig cfg, ProposalSource source,
-      int partitions, Counters counters, List<String> doneImages, Consumer<String> phase) {
+      int partitions, Counters counters, List<String> doneImages, Consumer<String> phase,
+      boolean lazy) {
     // Listing only: a missing or unreadable proposals path fails before the maps are indexed.
     String proposalsFormat = source.path() == null ? "rows"
         : Proposals.detectFormat(spark, source.path(), cfg.getChoice(JobOptions.PROPOSALS_FORMAT));
@@ -128,7 +144,9 @@ public final class FeaturePlan {
         && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
       configuredScales = RoiFeaturesJob.parseScales(RoiFeaturesJob.readScalesSidecar(spark, mapsPath));
     }
-    IndexStats declared = declaredFacts(cfg, configuredScales);
+    // Declared facts are trusted only where planning must not run a job (the API); the job reads
+    // the index anyway and holds the declaration to it.
+    IndexStats declared = lazy ? declaredFacts(cfg, configuredScales) : null;
     List<Row> collected = null;
     Dataset<Row> index = builtIndex;
     IndexStats stats = declared;
@@ -138,7 +156,9 @@ public final class FeaturePlan {
       int collectLimit = cfg.getInt(JobOptions.INDEX_COLLECT_LIMIT);
       collected = readingMaps(() -> MapIndex.collectIfSmall(builtIndex, collectLimit));
       // A large index is read by the stats and the join: cached (a small one is not read again).
-      index = collected != null ? builtIndex : builtIndex.persist(StorageLevel.MEMORY_AND_DISK());
+      // The job releases it when done; an API plan, whose actions run later, does not cache it.
+      index = collected != null || lazy ? builtIndex
+          : builtIndex.persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> persisted = index;
       stats = collected != null ? IndexStats.ofEntries(collected)
           : readingMaps(() -> IndexStats.of(persisted));
@@ -149,6 +169,13 @@ public final class FeaturePlan {
         .withUnreadableMapFiles(facts.unreadableMapFiles())
         .withMapChecks(cfg.getBytes(JobOptions.MAPS_MAX_BYTES),
             cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
+    if (declared != null) {
+      settings = settings.withScalesDeclared();
+    } else if (cfg.getInt(JobOptions.MAPS_CHANNELS) > 0
+        && cfg.getInt(JobOptions.MAPS_CHANNELS) != settings.channels()) {
+      throw new IllegalArgumentException("maps.channels=" + cfg.getInt(JobOptions.MAPS_CHANNELS)
+          + " is declared, but the maps' channel count is " + settings.channels());
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
 
@@ -193,7 +220,7 @@ public final class FeaturePlan {
         OutputMetadata.asFieldMetadata(description)));
     features = holding(cfg, "features", features);
     return new FeaturePlan(cfg, settings, bSettings, description, selection, p, work, features,
-        counters, collected == null && declared == null ? index : null, selected.roiIdsGiven());
+        counters, index == builtIndex ? null : index, selected.roiIdsGiven());
   }
 
   /**

@@ -51,6 +51,11 @@ public final class OpSettings implements Serializable {
   final long maxMapBytes;
   /** Whether Parquet map pages that carry a CRC are verified ({@code maps.verify.checksums}). */
   final boolean verifyChecksums;
+  /**
+   * Whether the configured scales are declared facts (the plan did not read the index): a map that
+   * carries another scale of its own is then rejected, since the output's description would be wrong.
+   */
+  final boolean scalesDeclared;
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
@@ -59,14 +64,14 @@ public final class OpSettings implements Serializable {
     this(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels, configuredScales,
         semantics, channels, vectorFormat, precision, batchRois, "",
         JobConfig.parseBytes(JobOptions.MAPS_MAX_BYTES, JobOptions.defaultOf(JobOptions.MAPS_MAX_BYTES)),
-        Boolean.parseBoolean(JobOptions.defaultOf(JobOptions.MAPS_VERIFY_CHECKSUMS)));
+        Boolean.parseBoolean(JobOptions.defaultOf(JobOptions.MAPS_VERIFY_CHECKSUMS)), false);
   }
 
   OpSettings(RoiOp op, int pooledHeight, int pooledWidth, int samplingRatio, boolean aligned,
       PoolingMode mode, String[] levels, Map<String, Double> configuredScales,
       Semantics semantics, int channels, VectorFormat vectorFormat,
       Precision precision, int batchRois, String unreadableMapFiles, long maxMapBytes,
-      boolean verifyChecksums) {
+      boolean verifyChecksums, boolean scalesDeclared) {
     this.op = op;
     this.pooledHeight = pooledHeight;
     this.pooledWidth = pooledWidth;
@@ -83,20 +88,33 @@ public final class OpSettings implements Serializable {
     this.unreadableMapFiles = unreadableMapFiles;
     this.maxMapBytes = maxMapBytes;
     this.verifyChecksums = verifyChecksums;
+    this.scalesDeclared = scalesDeclared;
   }
 
   /** A copy that knows which map files could not be indexed (see {@link #unreadableMapFiles()}). */
   OpSettings withUnreadableMapFiles(String detail) {
     return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
         configuredScales, semantics, channels, vectorFormat, precision, batchRois, detail,
-        maxMapBytes, verifyChecksums);
+        maxMapBytes, verifyChecksums, scalesDeclared);
   }
 
   /** A copy with the map reading checks: {@link #maxMapBytes()}, {@link #verifyChecksums()}. */
   OpSettings withMapChecks(long maxBytes, boolean verify) {
     return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
         configuredScales, semantics, channels, vectorFormat, precision, batchRois,
-        unreadableMapFiles, maxBytes, verify);
+        unreadableMapFiles, maxBytes, verify, scalesDeclared);
+  }
+
+  /** A copy whose configured scales are declared facts (see {@link #scalesDeclared()}). */
+  OpSettings withScalesDeclared() {
+    return new OpSettings(op, pooledHeight, pooledWidth, samplingRatio, aligned, mode, levels,
+        configuredScales, semantics, channels, vectorFormat, precision, batchRois,
+        unreadableMapFiles, maxMapBytes, verifyChecksums, true);
+  }
+
+  /** Whether a map's own scale must equal the configured one (declared facts). */
+  public boolean scalesDeclared() {
+    return scalesDeclared;
   }
 
   /** Largest decoded map, in bytes, a task may allocate ({@code maps.max.bytes}). */

@@ -263,6 +263,11 @@ public final class RoiFeaturesJob {
     String outputPath = out.features();
     String rejectsPath = out.rejects();
 
+    if (!state.doneImages.isEmpty()) {
+      // Counted first, so that a run failing later records it too.
+      state.imagesDoneBefore = spark.read().parquet(state.doneImages.toArray(String[]::new))
+          .count();
+    }
     Map<String, Double> phases = new LinkedHashMap<>();
     long[] phaseStart = {System.nanoTime()};
     String[] current = {null};
@@ -275,7 +280,7 @@ public final class RoiFeaturesJob {
           current[0] = name;
           phase(spark, name.equals("index") ? "index feature maps"
               : "read, validate and group proposals");
-        });
+        }, false);
     // Planning and schema only: the features pass reads, validates and shuffles the proposals.
     phaseStart[0] = lap(phases, current[0], phaseStart[0]);
     OpSettings settings = plan.settings();
@@ -354,10 +359,6 @@ public final class RoiFeaturesJob {
       p.select(FeaturePlan.imageKey(p).as("image_id")).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
       state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
-      if (!state.doneImages.isEmpty()) {
-        state.imagesDoneBefore = spark.read().parquet(state.doneImages.toArray(String[]::new))
-            .count();
-      }
       lap(phases, "image list", phaseStart[0]);
     }
     plan.release();

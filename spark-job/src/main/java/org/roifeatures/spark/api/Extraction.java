@@ -11,7 +11,7 @@ import org.roifeatures.spark.FeaturePlan;
  * as lazy Datasets over the same plan. Each action the caller runs computes what it needs: writing
  * the features pools every RoI; {@link #rejects()} loads each image's maps (to find unreadable ones)
  * but pools nothing; {@link #counts()} runs the rejects and a count of the proposals. Nothing is
- * counted in accumulators, so actions can be repeated or combined without double counting.
+ * read from accumulators, so actions can be repeated or combined without double counting.
  */
 public final class Extraction {
 

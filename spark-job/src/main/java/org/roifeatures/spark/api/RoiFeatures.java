@@ -52,7 +52,9 @@ public final class RoiFeatures {
 
   /** Extraction on {@code spark} with a configuration resolved elsewhere (the CLI's). */
   public static RoiFeatures on(SparkSession spark, JobConfig cfg) {
-    return new RoiFeatures(spark).options(cfg.asMap());
+    RoiFeatures r = new RoiFeatures(spark);
+    r.options.putAll(cfg.asMap()); // resolved and validated already, test-only options included
+    return r;
   }
 
   /**
@@ -62,15 +64,11 @@ public final class RoiFeatures {
    * @throws IllegalArgumentException for an unknown key or a bad value, naming them
    */
   public RoiFeatures option(String key, String value) {
-    JobOptions.Option o = JobOptions.byKey().get(key);
-    if (o == null) {
-      throw new IllegalArgumentException("unknown option '" + key + "'; see --help");
+    JobOptions.check(key, value);
+    if (JobOptions.byKey().get(key).internal()) {
+      throw new IllegalArgumentException("option " + key + " is for the project's tests only");
     }
-    String problem = o.problem(value.trim());
-    if (problem != null) {
-      throw new IllegalArgumentException("option " + key + " " + problem);
-    }
-    options.put(key, value);
+    options.put(key, value.trim());
     return this;
   }
 
@@ -160,12 +158,18 @@ public final class RoiFeatures {
    * The features and rejects of {@code proposals} (columns {@code image_id, x1, y1, x2, y2}, or as
    * {@code proposals.box.format} says; optional {@code score, label, roi_id, angle}), as lazy
    * Datasets: no output is written, and no Spark job runs when the maps' facts are declared.
+   * Without a {@code roi_id} column, a proposal's id is its position within its image in the rows'
+   * order: give {@code roi_id} when that order is not deterministic (e.g. after a shuffle), so that
+   * every action numbers the proposals alike.
    */
   public Extraction extract(Dataset<Row> proposals) {
     return extract(FeaturePlan.ProposalSource.of(proposals));
   }
 
-  /** As {@link #extract(Dataset)}, reading the proposals from files as the CLI does. */
+  /**
+   * As {@link #extract(Dataset)}, reading the proposals from files as the CLI does. Spark infers
+   * the schema of CSV and JSON files with a small job when this is called (Parquet: none).
+   */
   public Extraction extract(String proposalsPath) {
     return extract(FeaturePlan.ProposalSource.of(proposalsPath));
   }
@@ -177,7 +181,7 @@ public final class RoiFeatures {
     int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
         : spark.sparkContext().defaultParallelism();
     FeaturePlan plan = FeaturePlan.build(spark, cfg, source, partitions,
-        FeaturePlan.Counters.register(spark.sparkContext()), java.util.List.of(), phase -> { });
+        FeaturePlan.Counters.unread(spark.sparkContext()), java.util.List.of(), phase -> { }, true);
     return new Extraction(plan);
   }
 

@@ -59,10 +59,7 @@ public final class JobConfig implements Serializable {
             + o.doc() + ")");
       }
       v = v.trim();
-      String problem = o.problem(v);
-      if (problem != null) {
-        throw new IllegalArgumentException("option " + o.key() + " " + problem);
-      }
+      JobOptions.check(o.key(), v);
       out.put(o.key(), o.choices().isEmpty() ? v : v.toLowerCase(java.util.Locale.ROOT));
     }
     return new JobConfig(out);

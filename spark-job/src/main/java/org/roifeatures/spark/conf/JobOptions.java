@@ -113,7 +113,7 @@ public final class JobOptions {
       choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
           "auto", "parquet", "arrow", "npy", "safetensors"),
       text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
-      integer(MAPS_CHANNELS, "0", "the maps' channel count, declared: with the level (single-level ops) or levels and maps.scales (multiscale), the map index is not read before pooling (the API's plan then runs no Spark job); maps with another count are rejected (CHANNEL_MISMATCH); 0: the most common count in the index",
+      integer(MAPS_CHANNELS, "0", "the maps' channel count, declared: with level (single-level ops) or levels and maps.scales (multiscale), the API plans without reading the map index (no Spark job) and rejects maps unlike the declaration; the job reads the index and fails if it differs; 0: the most common count in the index",
           0, 1 << 20, false),
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
@@ -187,6 +187,21 @@ public final class JobOptions {
       m.put(o.key(), o);
     }
     return m;
+  }
+
+  /**
+   * Checks one setting as {@link JobConfig#resolve} would: throws {@link IllegalArgumentException}
+   * naming an unknown key, or the key and the problem with its value.
+   */
+  public static void check(String key, String value) {
+    Option o = byKey().get(key);
+    if (o == null) {
+      throw new IllegalArgumentException("unknown option '" + key + "'; see --help");
+    }
+    String problem = value == null ? "must be set" : o.problem(value.trim());
+    if (problem != null) {
+      throw new IllegalArgumentException("option " + key + " " + problem);
+    }
   }
 
   /** The options a user sees: every option but the internal ones, in documentation order. */

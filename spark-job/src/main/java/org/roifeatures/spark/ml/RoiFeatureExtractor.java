@@ -106,13 +106,28 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
   /** The param of job option {@code key}: its doc, its validator, its default (if any). */
   private Param<String> param(String key) {
     JobOptions.Option o = JobOptions.byKey().get(key);
-    Param<String> p = new Param<>(this, paramName(key), o.fullDoc(),
-        (scala.Function1<String, Object>) v -> v != null && o.problem(v.trim()) == null);
+    Param<String> p = new Param<>(this, paramName(key), o.fullDoc(), new Valid(key));
     if (o.defaultValue() != null) {
       setDefault(p, o.defaultValue());
     }
     byKey.put(key, p);
     return p;
+  }
+
+  /** A param's validator: the option's own check (serializable, as a stage must be). */
+  private static final class Valid extends scala.runtime.AbstractFunction1<String, Object>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String key;
+
+    Valid(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public Object apply(String value) {
+      return value != null && JobOptions.byKey().get(key).problem(value.trim()) == null;
+    }
   }
 
   /** {@code pooled.height} → {@code pooledHeight}; the {@code proposals.} prefix is dropped. */
@@ -143,11 +158,8 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
       throw new IllegalArgumentException("option '" + key + "' is not a param of "
           + getClass().getSimpleName() + "; params: " + byKey.keySet());
     }
-    String problem = JobOptions.byKey().get(key).problem(value.trim());
-    if (problem != null) {
-      throw new IllegalArgumentException("option " + key + " " + problem);
-    }
-    set(p, value);
+    JobOptions.check(key, value);
+    set(p, value.trim());
     return this;
   }
 

@@ -72,6 +72,11 @@ public final class ImagePlan {
       } else if (!(scale > 0) || Double.isInfinite(scale)) {
         return reject(RejectReason.BAD_MAP_SHAPE, "spatial_scale " + scale + " of " + found.location()
             + " is not finite and > 0");
+      } else if (s.scalesDeclared() && s.configuredScale(level) != null
+          && s.configuredScale(level) != scale) {
+        return reject(RejectReason.BAD_MAP_SHAPE, "spatial_scale " + scale + " of "
+            + found.location() + " differs from the declared maps.scales " + level + "="
+            + s.configuredScale(level));
       }
       if (found.channels() != s.channels()) {
         return reject(RejectReason.CHANNEL_MISMATCH, found.location() + " has " + found.channels()

@@ -15,9 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -34,6 +31,7 @@ import org.roifeatures.spark.ExpectedOutput;
 import org.roifeatures.spark.InputRecords;
 import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.OutputKeys;
+import org.roifeatures.spark.SparkJobs;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.sample.SampleGenerator;
 
@@ -83,29 +81,21 @@ class RoiFeaturesApiTest extends SparkTestBase {
   }
 
   @Test
-  void extractRunsNoSparkJobWhenTheMapsFactsAreDeclared() {
+  void extractRunsNoSparkJobWhenTheMapsFactsAreDeclared() throws Exception {
     Dataset<Row> proposals = spark.read().parquet(data.resolve("proposals_bad").toString());
-    AtomicInteger jobs = new AtomicInteger();
-    SparkListener counter = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart jobStart) {
-        jobs.incrementAndGet();
-      }
-    };
-    spark.sparkContext().addSparkListener(counter);
-    try {
-      for (String maps : List.of("maps_parquet", "maps_arrow", "maps_npy")) {
+    for (String maps : List.of("maps_parquet", "maps_arrow", "maps_npy")) {
+      int jobs = SparkJobs.startedBy(spark, () -> {
         Extraction x = api().maps(data.resolve(maps).toString()).channels(spec.channels())
             .extract(proposals);
         x.features();
         x.rejects();
         x.description();
-      }
-      waitForListenerBus();
-      assertEquals(0, jobs.get(), "extract() with declared channels and level ran Spark jobs");
-    } finally {
-      spark.sparkContext().removeSparkListener(counter);
+      });
+      assertEquals(0, jobs, "extract() on " + maps + " with declared channels and level");
     }
+    // Without declared channels the index is read: one job (else the test above shows nothing).
+    assertTrue(SparkJobs.startedBy(spark, () -> api().maps(data.resolve("maps_npy").toString())
+        .extract(proposals)) > 0);
   }
 
   @ParameterizedTest(name = "maps {0}, proposals {1}, channels declared {2}")
@@ -205,6 +195,33 @@ class RoiFeaturesApiTest extends SparkTestBase {
   }
 
   @Test
+  void aWrongDeclarationRejectsTheMapsItContradictsAndTheJobRefusesIt() {
+    Dataset<Row> proposals = spark.read().parquet(data.resolve("proposals_parquet").toString());
+    long n = proposals.count();
+    // Parquet maps carry their own scales (p3 = 1/8): a declared 1/4 contradicts every map.
+    Extraction wrongScale = RoiFeatures.on(spark).maps(data.resolve("maps_parquet").toString())
+        .op("multiscale_roi_align").levels("p3", "p4").scales("p3=0.25,p4=0.0625")
+        .channels(spec.channels()).extract(proposals);
+    assertEquals(0, wrongScale.features().count());
+    List<Row> rejects = wrongScale.rejects().collectAsList();
+    assertEquals(n, rejects.size());
+    assertTrue(rejects.stream().allMatch(r -> r.getAs("reason").equals("BAD_MAP_SHAPE")
+        && r.<String>getAs("detail").contains("differs from the declared maps.scales p3=0.25")),
+        rejects.get(0).toString());
+    Extraction wrongChannels = api().maps(data.resolve("maps_npy").toString())
+        .channels(spec.channels() + 1).extract(proposals);
+    assertTrue(wrongChannels.rejects().collectAsList().stream()
+        .allMatch(r -> r.getAs("reason").equals("CHANNEL_MISMATCH")));
+    // The job reads the index anyway: a wrong declaration is an error, not a run of rejects.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> runJob(
+        JobOptions.MAPS_PATH, data.resolve("maps_npy").toString(),
+        JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString(),
+        JobOptions.OUTPUT_PATH, data.resolve("never").toString(), JobOptions.LEVEL, "p3",
+        JobOptions.MAPS_CHANNELS, Integer.toString(spec.channels() + 1)));
+    assertTrue(e.getMessage().contains("maps.channels=" + (spec.channels() + 1)), e.getMessage());
+  }
+
+  @Test
   void badOptionsFailWhenSetNamingTheOption() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> RoiFeatures.on(spark).pooledSize(0, 7));
@@ -214,6 +231,9 @@ class RoiFeaturesApiTest extends SparkTestBase {
     e = assertThrows(IllegalArgumentException.class,
         () -> RoiFeatures.on(spark).option("no.such.option", "1"));
     assertTrue(e.getMessage().contains("no.such.option"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RoiFeatures.on(spark).option(JobOptions.TESTING_HOLD_PHASE, "features"));
+    assertTrue(e.getMessage().contains("tests only"), e.getMessage());
     // Missing maps: the same message as the CLI's.
     e = assertThrows(IllegalArgumentException.class, () -> RoiFeatures.on(spark)
         .extract(spark.read().parquet(data.resolve("proposals_parquet").toString())));
@@ -228,15 +248,6 @@ class RoiFeaturesApiTest extends SparkTestBase {
         () -> api().maps(data.resolve("maps_parquet").toString()).extract(noBoxes));
     assertTrue(e.getMessage().contains("x2"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-  }
-
-  /** Waits until the listener bus has delivered every event posted so far. */
-  private static void waitForListenerBus() {
-    try {
-      Thread.sleep(1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

@@ -12,9 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -22,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roifeatures.spark.SparkJobs;
 import org.roifeatures.spark.SparkTestBase;
 
 /**
@@ -107,26 +105,11 @@ class ParquetInputsTest extends SparkTestBase {
 
   @Test
   void noSchemaJobRuns() throws Exception {
-    AtomicInteger jobs = new AtomicInteger();
-    SparkListener counter = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart jobStart) {
-        jobs.incrementAndGet();
-      }
-    };
-    spark.sparkContext().addSparkListener(counter);
-    try {
-      String path = dir.resolve("parted").toString();
-      spark.read().parquet(path);
-      spark.sparkContext().listenerBus().waitUntilEmpty();
-      int sparks = jobs.getAndSet(0);
-      ParquetInputs.read(spark, path);
-      spark.sparkContext().listenerBus().waitUntilEmpty();
-      assertEquals(1, sparks, "Spark's inference runs its schema job (else this test shows nothing)");
-      assertEquals(0, jobs.get(), "jobs started by ParquetInputs.read");
-    } finally {
-      spark.sparkContext().removeSparkListener(counter);
-    }
+    String path = dir.resolve("parted").toString();
+    assertEquals(1, SparkJobs.startedBy(spark, () -> spark.read().parquet(path)),
+        "Spark's inference runs its schema job (else this test shows nothing)");
+    assertEquals(0, SparkJobs.startedBy(spark, () -> ParquetInputs.read(spark, path)),
+        "jobs started by ParquetInputs.read");
   }
 
   @Test
