@@ -66,6 +66,7 @@ public final class JobOptions {
   public static final String TOP_K = "proposals.top.k";
   public static final String BOX_FORMAT = "proposals.box.format";
   public static final String BOX_NORMALIZED = "proposals.box.normalized";
+  public static final String BOX_RESIZE = "proposals.box.resize";
   public static final String OP = "op";
   public static final String POOLED_HEIGHT = "pooled.height";
   public static final String POOLED_WIDTH = "pooled.width";
@@ -122,6 +123,7 @@ public final class JobOptions {
       choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
           "xyxy", "xywh", "cxcywh"),
       bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),
+      bool(BOX_RESIZE, "false", "boxes are in the original image's pixels, the maps of the image resized for the backbone: scaled per axis by input_width/image_width and input_height/image_height (proposal columns; float32, as torchvision's resize_boxes)", false),
       choice(OP, "roi_align", "the operator", Arrays.stream(RoiOp.values())
           .map(RoiOp::configName).toArray(String[]::new)),
       integer(POOLED_HEIGHT, "7", "output bins per column (PH)", 1, MAX_POOLED, false),
