@@ -59,6 +59,7 @@ public final class JobOptions {
   public static final String MAPS_PATH = "maps.path";
   public static final String MAPS_FORMAT = "maps.format";
   public static final String MAPS_SCALES = "maps.scales";
+  public static final String MAPS_LAYOUT = "maps.layout";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
   public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
@@ -110,6 +111,8 @@ public final class JobOptions {
       text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s), a dir of .npy files or of .safetensors files"),
       choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
           "auto", "parquet", "arrow", "npy", "safetensors"),
+      choice(MAPS_LAYOUT, "chw", "order of a map's values: chw (channels first: .npy/safetensors shape (C, H, W) or (1, C, H, W)) | hwc (channels last: (H, W, C) or (1, H, W, C); Parquet/Arrow data blobs in H, W, C order)",
+          "chw", "hwc"),
       text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",

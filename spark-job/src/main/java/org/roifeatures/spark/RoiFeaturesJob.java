@@ -293,7 +293,7 @@ public final class RoiFeaturesJob {
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
         cfg.getChoice(JobOptions.MAPS_FORMAT));
     Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
-        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS)));
+        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS), cfg.getChoice(JobOptions.MAPS_LAYOUT)));
     Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty()
         && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
