@@ -28,6 +28,18 @@ final class IndexStats {
   /** Problems of unindexable files quoted in messages: a few point at the cause. */
   private static final int SHOWN_PROBLEMS = 5;
 
+  /**
+   * The facts as the configuration declares them, without reading the index: {@code levels}, each
+   * with {@code channels}; the scales are the configured ones ({@link #scaleOf}).
+   */
+  static IndexStats declared(List<String> levels, int channels) {
+    Map<String, Map<Integer, Long>> perLevel = new TreeMap<>();
+    for (String l : levels) {
+      perLevel.put(l, Map.of(channels, 1L));
+    }
+    return new IndexStats(new ArrayList<>(levels), Map.of(), perLevel, "");
+  }
+
   private IndexStats(List<String> levels, Map<String, Double> scales,
       Map<String, Map<Integer, Long>> channels, String unreadableMapFiles) {
     this.levels = levels;

@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package org.roifeatures.spark;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,52 +12,34 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.DataFrameWriter;
-import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
-import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.InputErrors;
-import org.roifeatures.spark.io.MapIndex;
-import org.roifeatures.spark.io.MapEntry;
-import org.roifeatures.spark.io.ProposalSelection;
-import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.output.IncrementalOutput;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.parquet.EmptyParquetOutput;
 import org.roifeatures.spark.parquet.FeatureParquetFormat;
-import org.roifeatures.spark.task.FeatureTask;
-import org.roifeatures.spark.task.HoldForKill;
 import org.roifeatures.spark.task.OutputRows;
-import org.roifeatures.spark.task.RejectTask;
-import org.roifeatures.spark.task.FaultInjector;
 import org.roifeatures.spark.task.TaskClock;
-import org.roifeatures.spark.task.WorkRow;
 
 /**
- * The pipeline: index the maps (small rows, no data; collected to the driver when small) → read and
- * validate proposals → join them to the index grouped by image and shuffle them by image, once (only
- * proposals and index rows move) → pool in {@code mapPartitions}, image by image, loading each
- * image's maps inside the task, and write features, all in one Spark job → write rejects (counted as
- * written; an empty output without a pass when the features pass left none) → summary.
+ * The job: check the paths → plan ({@link FeaturePlan}: index, proposals, one shuffle by image) →
+ * write the features, pooled in one Spark job → write the rejects with the map-load failures the
+ * features pass found (counted as written; an empty output without a pass when it left none) → the
+ * run record and the summary. Append mode writes through {@code IncrementalOutput}.
  */
 public final class RoiFeaturesJob {
 
@@ -74,12 +56,11 @@ public final class RoiFeaturesJob {
     if (ownShufflePartitions) {
       spark.conf().set(SHUFFLE_PARTITIONS, Integer.toString(Math.max(partitions, 1)));
     }
-    LongAccumulator images = spark.sparkContext().longAccumulator("roi-features images");
-    LongAccumulator written = spark.sparkContext().longAccumulator("roi-features rois");
-    ProgressListener progress = new ProgressListener(images, written, 10_000);
+    FeaturePlan.Counters counters = FeaturePlan.Counters.register(spark.sparkContext());
+    ProgressListener progress = new ProgressListener(counters.images(), counters.rois(), 10_000);
     spark.sparkContext().addSparkListener(progress);
     try {
-      return run(spark, cfg, partitions, images, written);
+      return run(spark, cfg, partitions, counters);
     } finally {
       spark.sparkContext().removeSparkListener(progress);
       spark.sparkContext().setJobDescription(null);
@@ -104,7 +85,7 @@ public final class RoiFeaturesJob {
   private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
 
   private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions,
-      LongAccumulator images, LongAccumulator written) {
+      FeaturePlan.Counters counters) {
     long start = System.nanoTime();
     String startedAt = java.time.Instant.now().toString();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
@@ -144,7 +125,7 @@ public final class RoiFeaturesJob {
     }
     RunState state = new RunState(cfg, out, startedAt, incremental, doneImages);
     try {
-      JobSummary summary = run(spark, cfg, partitions, images, written, out, saveMode, state, start);
+      JobSummary summary = run(spark, cfg, partitions, counters, out, saveMode, state, start);
       if (incremental != null) {
         try {
           incremental.commit(state.record(summary, "committed", null));
@@ -178,7 +159,7 @@ public final class RoiFeaturesJob {
       throw e;
     } catch (Exception e) { // Spark rethrows task failures undeclared, checked ones included
       Map<String, Object> record = state.record(null, "failed", OutputPaths.oneLineMessage(e));
-      record.put("exit_code", RoiFeaturesCli.exitCode(e));
+      record.put("exit_code", exitCode(e));
       reportTo(hadoopConf, cfg, record, false);
       if (state.featuresCommitted && state.incremental == null
           && !OutputPaths.exists(hadoopConf, out.features() + "/" + RunRecord.SUCCESS)) {
@@ -277,145 +258,31 @@ public final class RoiFeaturesJob {
   }
 
   private static JobSummary run(SparkSession spark, JobConfig cfg, int partitions,
-      LongAccumulator images, LongAccumulator written, OutputPaths.Resolved out, SaveMode saveMode,
+      FeaturePlan.Counters counters, OutputPaths.Resolved out, SaveMode saveMode,
       RunState state, long start) {
     String outputPath = out.features();
     String rejectsPath = out.rejects();
 
     Map<String, Double> phases = new LinkedHashMap<>();
-    long phaseStart = System.nanoTime();
-    // Listing only: a missing or unreadable proposals path fails before the maps are indexed.
-    String proposalsPath = cfg.get(JobOptions.PROPOSALS_PATH);
-    String proposalsFormat = Proposals.detectFormat(spark, proposalsPath,
-        cfg.getChoice(JobOptions.PROPOSALS_FORMAT));
-    phase(spark, "index feature maps");
-    String mapsPath = cfg.get(JobOptions.MAPS_PATH);
-    String mapsFormat = MapIndex.detectFormat(spark, mapsPath,
-        cfg.getChoice(JobOptions.MAPS_FORMAT));
-    Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
-        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS), cfg.getChoice(JobOptions.MAPS_LAYOUT)));
-    Map<String, Double> configuredScales = parseScales(cfg.get(JobOptions.MAPS_SCALES));
-    if (configuredScales.isEmpty()
-        && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
-      configuredScales = parseScales(readScalesSidecar(spark, mapsPath));
-    }
-    // A small index (the usual case: one entry per image and level) is collected once and grouped
-    // here; a large one is aggregated and grouped by Spark. Same stats, same join input.
-    int collectLimit = cfg.getInt(JobOptions.INDEX_COLLECT_LIMIT);
-    List<Row> collected = readingMaps(() -> MapIndex.collectIfSmall(builtIndex, collectLimit));
-    // A large index is read by the stats and the join: cached (a small one is not read again).
-    Dataset<Row> index = collected != null ? builtIndex
-        : builtIndex.persist(StorageLevel.MEMORY_AND_DISK());
-    IndexStats stats = collected != null ? IndexStats.ofEntries(collected)
-        : readingMaps(() -> IndexStats.of(index));
-    OpSettings settings = settings(cfg, stats, configuredScales)
-        .withUnreadableMapFiles(stats.unreadableMapFiles())
-        .withMapChecks(cfg.getBytes(JobOptions.MAPS_MAX_BYTES), cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS));
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<OpSettings> bSettings = jsc.broadcast(settings);
-
-    phaseStart = lap(phases, "index", phaseStart);
-    phase(spark, "read, validate and group proposals");
-    ProposalSelection.Selection selection = ProposalSelection.apply(Proposals.read(spark,
-        proposalsPath, proposalsFormat, settings.op() == RoiOp.ROI_ALIGN_ROTATED,
-        BoxInput.of(cfg, proposalsFormat), cfg.getInt(JobOptions.IMAGE_ID_DIGITS)),
-        cfg.get(JobOptions.MIN_SCORE).isEmpty() ? null : cfg.getDouble(JobOptions.MIN_SCORE),
-        cfg.getInt(JobOptions.TOP_K));
-    Proposals.Read proposals = selection.read();
-
-    // One shuffle brings each image's proposals together (the map index is small: broadcast as a
-    // lookup when collected, else by Spark's join when it fits, so only proposals move). A collected
-    // index says which partition each image goes to (equal image counts per task); otherwise, and
-    // for proposals of images without maps, image ids are hashed. Sorting by map file and row lets each task read its Parquet/Arrow map
-    // files in one forward pass; by input order within an image, so that the tasks assign roi_ids
-    // and find duplicates as they stream (ImageGroups).
-    Dataset<Row> p = proposals.rows();
-    if (!state.doneImages.isEmpty()) {
-      // Append: images that a committed run handled are done; only the others are read on.
-      Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
-      state.imagesDoneBefore = done.count();
-      p = p.join(done, imageKey(p).equalTo(done.col("image_id")), "left_anti");
-    }
-    org.apache.spark.sql.Column partitionKey;
-    Dataset<Row> withMaps;
-    // The image's map entries, and the file and row of its first map (the sort key).
-    org.apache.spark.sql.Column mapsColumn = col("maps");
-    org.apache.spark.sql.Column firstMapPath = col("maps").getItem(0).getField("path");
-    org.apache.spark.sql.Column firstMapRow = col("maps").getItem(0).getField("row");
-    if (collected != null) {
-      // A collected index travels as a broadcast and is looked up by image id: no join, so no
-      // broadcast exchange job and no stage boundary before the proposals' shuffle (joining it as a
-      // local table cost ≈ 0.3 s per small run). A proposal whose image has no maps gets null maps
-      // and a hashed key, as in the join.
-      MapIndex.Lookup lookup = MapIndex.lookup(collected, partitions);
-      Broadcast<java.util.HashMap<String, java.util.ArrayList<MapEntry>>> bMaps =
-          jsc.broadcast(lookup.maps());
-      Broadcast<java.util.HashMap<String, Integer>> bKeys = jsc.broadcast(lookup.keys());
-      org.apache.spark.sql.expressions.UserDefinedFunction mapsOf = functions.udf(
-          (org.apache.spark.sql.api.java.UDF1<String, List<Row>>) id -> mapRows(bMaps.value(), id),
-          DataTypes.createArrayType(MapEntry.SCHEMA, false));
-      org.apache.spark.sql.expressions.UserDefinedFunction keyOf = functions.udf(
-          (org.apache.spark.sql.api.java.UDF1<String, Integer>) id -> id == null ? null
-              : bKeys.value().get(id), DataTypes.IntegerType);
-      // Only the sort key travels with each proposal: the map entries are looked up after the
-      // shuffle, so it does not carry a copy of them per proposal (an image may have millions).
-      org.apache.spark.sql.Column firstMap = mapsOf.apply(p.col("image_id")).getItem(0);
-      withMaps = p.withColumn("_map_path", firstMap.getField("path"))
-          .withColumn("_map_row", firstMap.getField("row"));
-      firstMapPath = col("_map_path");
-      firstMapRow = col("_map_row");
-      mapsColumn = mapsOf.apply(p.col("image_id"));
-      partitionKey = functions.coalesce(keyOf.apply(p.col("image_id")),
-          functions.hash(p.col("image_id")));
-    } else {
-      Dataset<Row> maps = index.filter(col("image_id").isNotNull())
-          .groupBy("image_id").agg(collect_list(col("map")).as("maps"));
-      partitionKey = p.col("image_id");
-      withMaps = p.join(maps, p.col("image_id").equalTo(maps.col("image_id")), "left");
-    }
-    List<org.apache.spark.sql.Column> columns = new ArrayList<>();
-    for (String c : WorkRow.COLUMNS) {
-      columns.add(c.equals("maps") ? mapsColumn.as("maps") : p.col(c));
-    }
-    Dataset<Row> work = withMaps
-        .repartition(partitions, partitionKey)
-        .sortWithinPartitions(firstMapPath, firstMapRow, p.col("image_id"), p.col("_order"))
-        .select(columns.toArray(org.apache.spark.sql.Column[]::new));
-    // Neither materialised on its own nor cached: the features job reads, validates and shuffles the
-    // proposals and streams them into the pooling (a count and a cache cost a job each, and the
-    // executors' memory). The rejects pass, run only when the features pass left something to
-    // reject, reads them again; both passes see the same rows in the same order (the input order
-    // column is deterministic), so they agree on every roi_id. This phase is planning and schema.
-    phaseStart = lap(phases, "proposals", phaseStart);
-
-    CollectionAccumulator<String> failures =
-        spark.sparkContext().collectionAccumulator("roi-features map failures");
-    TaskClock clock = new TaskClock(spark.sparkContext());
-    LongAccumulator leftForRejects = spark.sparkContext().longAccumulator("roi-features rejected");
-    LongAccumulator proposalRows = spark.sparkContext().longAccumulator("roi-features proposals");
-
-    Map<String, Double> levelScales = new LinkedHashMap<>();
-    for (String level : settings.levels()) {
-      levelScales.put(level, stats.scaleOf(level, configuredScales));
-    }
-    Map<String, String> description = OutputMetadata.describe(settings, levelScales, mapsFormat,
-        BoxInput.of(cfg, proposalsFormat));
+    long[] phaseStart = {System.nanoTime()};
+    String[] current = {null};
+    FeaturePlan plan = FeaturePlan.build(spark, cfg,
+        FeaturePlan.ProposalSource.of(cfg.get(JobOptions.PROPOSALS_PATH)), partitions, counters,
+        state.doneImages, name -> {
+          if (current[0] != null) {
+            phaseStart[0] = lap(phases, current[0], phaseStart[0]);
+          }
+          current[0] = name;
+          phase(spark, name.equals("index") ? "index feature maps"
+              : "read, validate and group proposals");
+        });
+    // Planning and schema only: the features pass reads, validates and shuffles the proposals.
+    phaseStart[0] = lap(phases, current[0], phaseStart[0]);
+    OpSettings settings = plan.settings();
+    Map<String, String> description = plan.description();
     if (state.incremental != null) {
       refuseIncomparable(spark, outputPath, description, cfg);
     }
-    Dataset<Row> features = work.mapPartitions(
-        new FeatureTask(bSettings, images, written, proposalRows, leftForRejects, failures, clock,
-            FaultInjector.parse(cfg.get(JobOptions.TESTING_FAIL_PARTITIONS),
-                cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
-                cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
-                cfg.getChoice(JobOptions.TESTING_FAIL_MODE)),
-            proposals.roiIdsGiven()),
-        Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
-            OutputMetadata.asFieldMetadata(description), settings.op() == RoiOp.ROI_ALIGN_ROTATED)));
-    // Field metadata set through the encoder does not survive every plan; pin it on the column.
-    features = features.withColumn("features", col("features").as("features",
-        OutputMetadata.asFieldMetadata(description)));
-    features = holding(cfg, "features", features);
     if (!cfg.getChoice(JobOptions.SAVE_MODE).equals("error")) {
       // From here on the earlier output changes: its completion markers go first, so a run killed
       // half-way never leaves an earlier run's _SUCCESS beside new files. (Not earlier: a run refused
@@ -428,10 +295,10 @@ public final class RoiFeaturesJob {
       }
     }
     phase(spark, "shuffle proposals, pool and write features");
-    InputErrors.saving("proposals", write(features, cfg, saveMode, settings.vectorFormat()),
+    InputErrors.saving("proposals", write(plan.features(), cfg, saveMode, settings.vectorFormat()),
         state.featuresTarget());
     state.featuresCommitted = true;
-    phaseStart = lap(phases, "features", phaseStart);
+    phaseStart[0] = lap(phases, "features", phaseStart[0]);
     try {
       Map<String, String> sidecar = new LinkedHashMap<>(description);
       if (state.incremental != null) {
@@ -444,10 +311,11 @@ public final class RoiFeaturesJob {
     }
 
     Map<String, String[]> failed = new HashMap<>();
-    for (String f : failures.value()) {
+    for (String f : counters.loadFailures().value()) {
       String[] parts = f.split("\u0001", 3);
       failed.putIfAbsent(parts[0], new String[] {parts[1], parts[2]});
     }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, String[]>> bFailed = jsc.broadcast(failed);
     // Counted by reason as the rejects are written (result-stage accumulators count each partition
     // once), instead of caching the rejects and counting them in a second job.
@@ -458,14 +326,12 @@ public final class RoiFeaturesJob {
     // The features pass counted what it left for this one: when nothing, an empty rejects output
     // (with its schema) is written from the driver, without another pass over the work rows.
     phase(spark, "write rejects");
+    LongAccumulator leftForRejects = counters.leftForRejects();
     if (leftForRejects.value() == 0) {
       EmptyParquetOutput.write(spark, state.rejectsTarget(), OutputRows.REJECT_SCHEMA, saveMode);
     } else {
-      Dataset<Row> rejects = work.mapPartitions(
-          new RejectTask(bSettings, bFailed, proposals.roiIdsGiven(), reasonCounts),
-          Encoders.row(OutputRows.REJECT_SCHEMA));
-      rejects = holding(cfg, "rejects", rejects);
-      rejects.write().mode(saveMode).option("compression", "snappy")
+      plan.rejectsAfterFeatures(bFailed, reasonCounts).write().mode(saveMode)
+          .option("compression", "snappy")
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.rejectsTarget());
     }
     Map<String, Long> byReason = new TreeMap<>();
@@ -481,60 +347,27 @@ public final class RoiFeaturesJob {
       throw new IllegalStateException("internal error: the features pass left "
           + leftForRejects.value() + " proposals for the rejects output, which has " + rejectRows);
     }
-    phaseStart = lap(phases, "rejects", phaseStart);
+    phaseStart[0] = lap(phases, "rejects", phaseStart[0]);
     if (state.incremental != null) {
       phase(spark, "record the images of this run");
-      p.select(imageKey(p).as("image_id")).distinct().write()
+      Dataset<Row> p = plan.proposals();
+      p.select(FeaturePlan.imageKey(p).as("image_id")).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
       state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
-      lap(phases, "image list", phaseStart);
+      if (!state.doneImages.isEmpty()) {
+        state.imagesDoneBefore = spark.read().parquet(state.doneImages.toArray(String[]::new))
+            .count();
+      }
+      lap(phases, "image list", phaseStart[0]);
     }
-    if (collected == null) {
-      index.unpersist();
-    }
+    plan.release();
     bFailed.destroy();
     double seconds = (System.nanoTime() - start) / 1e9;
-    JobSummary summary = new JobSummary(proposalRows.value(), images.value(), written.value(),
-        byReason, outputPath, rejectsPath, seconds, settings.toString(),
+    TaskClock clock = counters.clock();
+    return new JobSummary(counters.proposals().value(), counters.images().value(),
+        counters.rois().value(), byReason, outputPath, rejectsPath, seconds, settings.toString(),
         new JobSummary.Timing(phases.get("features"), clock.readSeconds(), clock.poolSeconds(),
-            clock.encodeSeconds(), phases), selection.count());
-    return summary;
-  }
-
-  /**
-   * Runs one of the first actions on the map index. A maps file Spark itself cannot read (a corrupt
-   * Parquet file: Parquet maps are indexed by Spark's reader) surfaces as a task failure wrapped in a
-   * job abort; this reports it as one line naming the file. Other failures pass through unchanged.
-   */
-  static <T> T readingMaps(Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (Exception e) { // Spark throws SparkException (checked) without declaring it
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof SparkException se && se.getCondition() != null
-            && se.getCondition().startsWith("FAILED_READ_FILE")) {
-          String cause = se.getCause() == null ? "" : ": " + se.getCause().getMessage();
-          throw new org.roifeatures.spark.io.InputException("cannot read feature maps: "
-              + se.getMessage().trim()
-              + cause, e);
-        }
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * The image key of append mode's image lists: the image id, or one sentinel for proposals without
-   * one, so that their rejects too are written once, by the first run that reads them.
-   */
-  private static org.apache.spark.sql.Column imageKey(Dataset<Row> proposals) {
-    return functions.coalesce(proposals.col("image_id"), functions.lit("\u0000no image_id"));
-  }
-
-  /** {@code rows}, held after their first row when {@code testing.hold.phase} names this phase. */
-  private static Dataset<Row> holding(JobConfig cfg, String phase, Dataset<Row> rows) {
-    return cfg.get(JobOptions.TESTING_HOLD_PHASE).equals(phase)
-        ? rows.mapPartitions(new HoldForKill(), Encoders.row(rows.schema())) : rows;
+            clock.encodeSeconds(), phases), plan.selection().count());
   }
 
   /**
@@ -571,6 +404,21 @@ public final class RoiFeaturesJob {
     }
   }
 
+  /**
+   * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
+   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
+   * else.
+   */
+  public static int exitCode(Throwable e) {
+    if (e instanceof org.roifeatures.spark.io.InputException) {
+      return 4;
+    }
+    if (e instanceof RejectsFoundException) {
+      return 3;
+    }
+    return e instanceof IllegalArgumentException ? 2 : 1;
+  }
+
   /** Thrown after writing when {@code fail.on.rejects=true} and something was rejected. */
   public static final class RejectsFoundException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -585,20 +433,6 @@ public final class RoiFeaturesJob {
     public JobSummary summary() {
       return summary;
     }
-  }
-
-  /** The maps of {@code imageId} as rows of {@link MapEntry#SCHEMA}, or null when it has none. */
-  private static List<Row> mapRows(java.util.Map<String, java.util.ArrayList<MapEntry>> maps,
-      String imageId) {
-    List<MapEntry> m = imageId == null ? null : maps.get(imageId);
-    if (m == null) {
-      return null;
-    }
-    List<Row> rows = new ArrayList<>(m.size());
-    for (MapEntry e : m) {
-      rows.add(e.toRow());
-    }
-    return rows;
   }
 
   private static DataFrameWriter<Row> write(Dataset<Row> features, JobConfig cfg, SaveMode mode,

@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.roifeatures.ops.FeatureMap;

@@ -1,5 +1,7 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.cli.RoiFeaturesCli;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,10 +16,10 @@ import org.apache.spark.sql.SparkSession;
  * {@code getOrCreate} (the test class's, when one is active); {@link #restart} says how to bring the
  * test class's session back.
  */
-record CliRun(int code, String out, String err) {
+public record CliRun(int code, String out, String err) {
 
   /** Runs the CLI; afterwards calls {@code restart} when the CLI stopped the active session. */
-  static CliRun of(Runnable restart, String... args) throws Exception {
+  public static CliRun of(Runnable restart, String... args) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;
@@ -38,12 +40,12 @@ record CliRun(int code, String out, String err) {
    * Asserts a user error: exit code 2 and one line on stderr that mentions every {@code mentions},
    * without an exception class name or a stack frame.
    */
-  CliRun assertUserError(String... mentions) {
+  public CliRun assertUserError(String... mentions) {
     return assertOneLineError(2, mentions);
   }
 
   /** Asserts an input that cannot be read: exit code 4, one line as {@link #assertUserError}. */
-  CliRun assertInputError(String... mentions) {
+  public CliRun assertInputError(String... mentions) {
     return assertOneLineError(4, mentions);
   }
 

@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.cli.InspectAccess;
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -24,6 +24,7 @@ import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.ops.RoiPool;
 import org.roifeatures.ops.RoiPoolParams;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.io.FloatBlobs;
 import org.roifeatures.spark.io.NpyArrays;
 import org.roifeatures.spark.io.SafetensorsFile;

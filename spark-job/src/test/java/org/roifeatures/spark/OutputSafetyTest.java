@@ -1,5 +1,9 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.cli.InspectAccess;
+import org.roifeatures.spark.cli.Inspect;
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -203,7 +207,7 @@ class OutputSafetyTest extends SparkTestBase {
     assertTrue(e.getMessage().contains("failed run"), e.getMessage());
     // And inspect says so plainly.
     java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    Inspect.print(spark, out, 1, null, new java.io.PrintStream(buf, true));
+    InspectAccess.print(spark, out, new java.io.PrintStream(buf, true));
     assertTrue(buf.toString().contains("FAILED, not complete"), buf.toString());
   }
 

@@ -20,6 +20,7 @@ import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.io.FloatBlobs;
 import org.roifeatures.spark.sample.SampleGenerator;
 

@@ -1,5 +1,7 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

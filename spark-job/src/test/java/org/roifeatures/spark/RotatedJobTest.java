@@ -1,5 +1,8 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.cli.Inspect;
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,7 +83,7 @@ class RunSummaryTest extends SparkTestBase {
         r.path("versions").path("spark").asText());
     // Every user option, no internal one.
     Set<String> options = fields(r.path("options"));
-    for (JobOptions.Option o : JobOptions.ALL) {
+    for (JobOptions.Option o : JobOptions.byKey().values()) {
       assertEquals(!o.internal(), options.contains(o.key()), o.key());
     }
 

@@ -1,5 +1,7 @@
 package org.roifeatures.spark;
 
+import org.roifeatures.spark.conf.JobConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +35,22 @@ public abstract class SparkTestBase {
     spark = session(master);
   }
 
+  /**
+   * Replaces the class's session by one with {@code conf} over the usual settings; e.g. Spark ML's
+   * own estimators serialize Spark classes that no registrator lists, so their tests relax
+   * {@code spark.kryo.registrationRequired}.
+   */
+  protected static void restartSpark(Map<String, String> conf) {
+    stopSpark();
+    spark = session("local[2]", conf);
+  }
+
   private static SparkSession session(String master) {
-    SparkSession s = SparkSession.builder()
+    return session(master, Map.of());
+  }
+
+  private static SparkSession session(String master, Map<String, String> conf) {
+    SparkSession.Builder b = SparkSession.builder()
         .master(master)
         .appName("roi-features-test")
         .config("spark.ui.enabled", "false")
@@ -43,8 +59,9 @@ public abstract class SparkTestBase {
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", RoiFeaturesKryoRegistrator.class.getName())
         .config("spark.kryo.registrationRequired", "true")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate();
+        .config("spark.sql.session.timeZone", "UTC");
+    conf.forEach(b::config);
+    SparkSession s = b.getOrCreate();
     s.sparkContext().setLogLevel("WARN");
     return s;
   }

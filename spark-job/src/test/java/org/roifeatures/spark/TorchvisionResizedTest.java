@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.io.NpyArrays;
 
 /**

@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.lit;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.sql.Column;
-import org.roifeatures.spark.JobConfig;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
 
 /**
  * How the proposals give their boxes ({@code proposals.box.format}, {@code proposals.box.normalized},

@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.RejectReason;
 import org.roifeatures.spark.parquet.ParquetInputs;
 
@@ -153,8 +153,21 @@ public final class Proposals {
       // (the job succeeds with 0 rows and the summary says 0 proposals), rather than failing on
       // the columns Spark found in them (none). A 0-byte Parquet file is not a Parquet file.
       raw = spark.createDataFrame(List.of(), EMPTY_SCHEMA);
-      names = Arrays.asList(raw.columns());
     }
+    return validate(raw, "proposals at " + path, rotated, boxes, imageIdDigits);
+  }
+
+  /**
+   * Validates proposals given as rows (the API's {@code Dataset<Row>}): the columns and checks of
+   * a file's records, the same rejects. Image ids of any type are read as their text.
+   */
+  public static Read of(Dataset<Row> rows, boolean rotated, BoxInput boxes, int imageIdDigits) {
+    return validate(rows, "proposals", rotated, boxes, imageIdDigits);
+  }
+
+  private static Read validate(Dataset<Row> raw, String what, boolean rotated, BoxInput boxes,
+      int imageIdDigits) {
+    List<String> names = Arrays.asList(raw.columns());
     if (rotated && boxes.resize()) {
       // A rotated box does not stay a rotated box under a scale that differs per axis.
       throw new IllegalArgumentException(JobOptions.BOX_RESIZE + "=true scales x and y apart; it "
@@ -171,7 +184,7 @@ public final class Proposals {
       }
     }
     if (!missing.isEmpty()) {
-      throw new InputException("proposals at " + path + " lack column(s) " + missing
+      throw new InputException(what + " lack column(s) " + missing
           + " (found " + names + ")" + (boxes.converts() ? "; " + JobOptions.BOX_FORMAT + "="
           + boxes.format() + ", " + JobOptions.BOX_NORMALIZED + "=" + boxes.normalized() + " and "
           + JobOptions.BOX_RESIZE + "=" + boxes.resize() + " need " + required : ""));

@@ -5,11 +5,15 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 import org.roifeatures.spark.OpSettings;
+import org.roifeatures.spark.io.MapEntry;
+import org.roifeatures.spark.io.MapLoadException;
+import org.roifeatures.spark.io.MapLoader;
 
 /**
  * The rejects pass over the work rows, chunk by chunk of each image ({@link ImageGroups}): every
@@ -23,10 +27,13 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
   private final Broadcast<OpSettings> settings;
-  /** image_id → {reason, detail} for maps that failed to load in the feature pass. */
+  /**
+   * image_id → {reason, detail} for maps that failed to load in the feature pass; null when no
+   * feature pass ran first: then each pooled image's maps are loaded here to find out.
+   */
   private final Broadcast<Map<String, String[]>> loadFailures;
   private final boolean roiIdsGiven;
-  /** Reject rows per reason, counted as they are handed to the writer. */
+  /** Reject rows per reason, counted as they are handed to the writer (empty: not counted). */
   private final Map<String, LongAccumulator> counts;
 
   public RejectTask(Broadcast<OpSettings> settings, Broadcast<Map<String, String[]>> loadFailures,
@@ -41,7 +48,14 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
   public Iterator<Row> call(Iterator<Row> work) {
     OpSettings s = settings.value();
     ImageGroups chunks = new ImageGroups(work, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
-    ImageRejects images = new ImageRejects(s, loadFailures.value());
+    MapLoader loader = loadFailures == null
+        ? new MapLoader(s.maxMapBytes(), s.verifyChecksums()) : null;
+    if (loader != null && TaskContext.get() != null) {
+      TaskContext.get().addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) c -> loader.close());
+    }
+    ImageRejects images = new ImageRejects(s, loadFailures == null ? null : loadFailures.value(),
+        loader);
     // Lazily, one chunk at a time: neither a partition's nor an image's rejects have to fit in
     // memory at once.
     return new Iterator<>() {
@@ -61,6 +75,9 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
           throw new java.util.NoSuchElementException();
         }
         Row r = current.next();
+        if (counts.isEmpty()) {
+          return r;
+        }
         LongAccumulator count = counts.get(r.getString(REASON));
         if (count == null) {
           throw new IllegalStateException("reject reason " + r.getString(REASON) + " has no counter");
@@ -81,14 +98,18 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
   private static final class ImageRejects {
     private final OpSettings s;
     private final Map<String, String[]> failed;
+    /** Loads maps when {@code failed} is null (no feature pass to learn load failures from). */
+    private final MapLoader loader;
+    private float[] scratch;
     /** Whether the current image's fate is decided; then reason and detail (null: pooled). */
     private boolean decided;
     private String reason;
     private String detail;
 
-    ImageRejects(OpSettings s, Map<String, String[]> failed) {
+    ImageRejects(OpSettings s, Map<String, String[]> failed, MapLoader loader) {
       this.s = s;
       this.failed = failed;
+      this.loader = loader;
     }
 
     List<Row> rejectsOf(ImageGroups.Chunk c) {
@@ -119,6 +140,21 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
       if (!d.ok()) {
         reason = d.reason().name();
         detail = d.detail();
+        return;
+      }
+      reason = null;
+      detail = null;
+      if (failed == null) {
+        // The feature pass loads every map of an image it pools and skips the image at the first
+        // that fails: the same loads, in the same order, give the same reason.
+        try {
+          for (MapEntry m : d.maps()) {
+            scratch = loader.load(m, scratch).data();
+          }
+        } catch (MapLoadException e) {
+          reason = e.reason().name();
+          detail = e.getMessage();
+        }
         return;
       }
       String[] failure = failed.get(imageId);

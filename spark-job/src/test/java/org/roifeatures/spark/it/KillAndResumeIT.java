@@ -15,7 +15,7 @@ import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.OutputKeys;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.output.RunRecord;
@@ -90,7 +90,7 @@ class KillAndResumeIT extends SparkTestBase {
     List<String> cmd = SparkSubmitLauncher.javaCommand(List.of("-Xmx1g"),
         "org.apache.spark.deploy.SparkSubmit");
     cmd.addAll(List.of("--master", "local[2]", "--conf", "spark.ui.enabled=false",
-        "--class", "org.roifeatures.spark.RoiFeaturesCli", SparkSubmitLauncher.fatJar().toString()));
+        "--class", "org.roifeatures.spark.cli.RoiFeaturesCli", SparkSubmitLauncher.fatJar().toString()));
     cmd.addAll(args);
     cmd.addAll(List.of("--testing.hold.phase", phase));
     Path log = SparkSubmitLauncher.logFile("kill-resume-" + phase);

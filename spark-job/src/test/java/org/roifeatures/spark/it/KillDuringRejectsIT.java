@@ -20,8 +20,8 @@ import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.roifeatures.spark.InspectAccess;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.cli.InspectAccess;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.sample.SampleGenerator;
@@ -76,7 +76,7 @@ class KillDuringRejectsIT extends SparkTestBase {
     List<String> cmd = SparkSubmitLauncher.javaCommand(List.of("-Xmx1g"),
         "org.apache.spark.deploy.SparkSubmit");
     cmd.addAll(List.of("--master", "local[2]", "--conf", "spark.ui.enabled=false",
-        "--class", "org.roifeatures.spark.RoiFeaturesCli",
+        "--class", "org.roifeatures.spark.cli.RoiFeaturesCli",
         SparkSubmitLauncher.fatJar().toString(), "run",
         "--maps.path", data.resolve("maps_parquet").toString(),
         "--proposals.path", data.resolve("proposals").toString(),

@@ -62,7 +62,7 @@ final class SparkSubmitLauncher {
     List<String> cmd = javaCommand(jvmArgs, "org.apache.spark.deploy.SparkSubmit");
     cmd.addAll(submitArgs);
     cmd.add("--class");
-    cmd.add("org.roifeatures.spark.RoiFeaturesCli");
+    cmd.add("org.roifeatures.spark.cli.RoiFeaturesCli");
     cmd.add(fatJar().toString());
     cmd.addAll(appArgs);
     Process p = start(cmd, log, Map.of());

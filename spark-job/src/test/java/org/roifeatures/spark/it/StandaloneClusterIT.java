@@ -21,7 +21,7 @@ import org.roifeatures.ops.MultiScaleRoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.spark.ExpectedOutput;
 import org.roifeatures.spark.InputRecords;
-import org.roifeatures.spark.JobOptions;
+import org.roifeatures.spark.conf.JobOptions;
 import org.roifeatures.spark.SparkTestBase;
 import org.roifeatures.spark.sample.SampleGenerator;
 

@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
 
 /**
  * The user documentation of the options, generated from {@link JobOptions}: the README's options

@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

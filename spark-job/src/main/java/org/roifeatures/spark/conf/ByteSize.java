@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
 
 import java.util.Locale;
 

@@ -1,4 +1,6 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
+
+import org.roifeatures.spark.RoiOp;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,6 +62,7 @@ public final class JobOptions {
   public static final String MAPS_FORMAT = "maps.format";
   public static final String MAPS_SCALES = "maps.scales";
   public static final String MAPS_LAYOUT = "maps.layout";
+  public static final String MAPS_CHANNELS = "maps.channels";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
   public static final String IMAGE_ID_DIGITS = "proposals.image.id.digits";
@@ -114,6 +117,8 @@ public final class JobOptions {
       choice(MAPS_LAYOUT, "chw", "order of a map's values: chw (channels first: .npy/safetensors shape (C, H, W) or (1, C, H, W)) | hwc (channels last: (H, W, C) or (1, H, W, C); Parquet/Arrow data blobs in H, W, C order)",
           "chw", "hwc"),
       text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
+      integer(MAPS_CHANNELS, "0", "the maps' channel count, declared: with the level (single-level ops) or levels and maps.scales (multiscale), the map index is not read before pooling (the API's plan then runs no Spark job); maps with another count are rejected (CHANNEL_MISMATCH); 0: the most common count in the index",
+          0, 1 << 20, false),
       text(PROPOSALS_PATH, null, "proposals: Parquet, CSV (with header), JSON lines or COCO detection results (a JSON array)"),
       choice(PROPOSALS_FORMAT, "auto", "parquet | csv | json | coco | auto (from the extension; a .json file starting with '[' is coco)",
           "auto", "parquet", "csv", "json", "coco"),
@@ -201,12 +206,12 @@ public final class JobOptions {
   }
 
   /** The default of {@code key} (null when it has none). */
-  static String defaultOf(String key) {
+  public static String defaultOf(String key) {
     return byKey().get(key).defaultValue();
   }
 
   /** The {@code --help} text for all user options. */
-  static String help() {
+  public static String help() {
     StringBuilder s = new StringBuilder();
     for (Option o : userOptions()) {
       s.append(String.format("  --%-22s %s%n", o.key(), o.fullDoc()));

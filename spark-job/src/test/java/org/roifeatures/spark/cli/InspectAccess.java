@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,8 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.cli;
+
+import org.roifeatures.spark.InputRecords;
+import org.roifeatures.spark.SparkTestBase;
+import org.roifeatures.spark.conf.JobOptions;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,10 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.cli;
+
+import org.roifeatures.spark.JobSummary;
+import org.roifeatures.spark.RoiFeaturesJob;
+import org.roifeatures.spark.RoiFeaturesKryoRegistrator;
+import org.roifeatures.spark.conf.JobConfig;
+import org.roifeatures.spark.conf.JobOptions;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,10 +15,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.roifeatures.spark.api.RoiFeatures;
 import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
- * Command-line entry point ({@code spark-submit --class org.roifeatures.spark.RoiFeaturesCli}).
+ * Command-line entry point ({@code spark-submit --class org.roifeatures.spark.cli.RoiFeaturesCli}).
  * Parses arguments, builds the session (the master comes from spark-submit, or {@code --master} for
  * plain {@code java} runs; it is never hard-coded) and calls the job.
  */
@@ -90,7 +97,7 @@ public final class RoiFeaturesCli {
               a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
               sparkConf(new SparkConf()));
           try (SparkSession spark = session(a)) {
-            JobSummary summary = RoiFeaturesJob.run(spark, cfg);
+            JobSummary summary = RoiFeatures.on(spark, cfg).run();
             out.print(summary.table());
           }
           return 0;
@@ -123,7 +130,7 @@ public final class RoiFeaturesCli {
       }
     } catch (IllegalArgumentException e) {
       err.println("roi-features " + command + ": " + e.getMessage());
-      return exitCode(e);
+      return RoiFeaturesJob.exitCode(e);
     } catch (RoiFeaturesJob.RejectsFoundException e) {
       err.println(e.getMessage());
       return 3;
@@ -138,21 +145,6 @@ public final class RoiFeaturesCli {
       }
       return 1;
     }
-  }
-
-  /**
-   * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
-   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
-   * else.
-   */
-  static int exitCode(Throwable e) {
-    if (e instanceof org.roifeatures.spark.io.InputException) {
-      return 4;
-    }
-    if (e instanceof RoiFeaturesJob.RejectsFoundException) {
-      return 3;
-    }
-    return e instanceof IllegalArgumentException ? 2 : 1;
   }
 
   private static int demo(Args a, PrintStream out) throws Exception {
@@ -176,7 +168,7 @@ public final class RoiFeaturesCli {
       JobConfig cfg = JobConfig.resolve(options,
           a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile), sparkConf(spark));
       out.println("running " + cfg.get(JobOptions.OP) + " on " + cfg.get(JobOptions.MAPS_PATH));
-      JobSummary summary = RoiFeaturesJob.run(spark, cfg);
+      JobSummary summary = RoiFeatures.on(spark, cfg).run();
       out.print(summary.table());
       out.println("inspect it with: bin/roi-features inspect " + summary.outputPath());
     }

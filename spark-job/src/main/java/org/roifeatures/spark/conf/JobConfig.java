@@ -1,4 +1,4 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -20,7 +20,7 @@ import java.util.Properties;
 public final class JobConfig implements Serializable {
 
   private static final long serialVersionUID = 1L;
-  static final String SPARK_PREFIX = "spark.roifeatures.";
+  public static final String SPARK_PREFIX = "spark.roifeatures.";
 
   private final Map<String, String> values;
 
@@ -126,7 +126,7 @@ public final class JobConfig implements Serializable {
   }
 
   /** {@link #getBytes} of a given text; the exception names {@code key} and the text. */
-  static long parseBytes(String key, String text) {
+  public static long parseBytes(String key, String text) {
     try {
       return ByteSize.parse(text);
     } catch (IllegalArgumentException e) {

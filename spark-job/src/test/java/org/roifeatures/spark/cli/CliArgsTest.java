@@ -1,4 +1,6 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.cli;
+
+import org.roifeatures.spark.CliRun;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,6 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.conf;
+
+import org.roifeatures.spark.cli.RoiFeaturesCli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

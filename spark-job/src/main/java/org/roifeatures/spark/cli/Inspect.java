@@ -1,4 +1,6 @@
-package org.roifeatures.spark;
+package org.roifeatures.spark.cli;
+
+import org.roifeatures.spark.OutputMetadata;
 
 import static org.apache.spark.sql.functions.col;
 
