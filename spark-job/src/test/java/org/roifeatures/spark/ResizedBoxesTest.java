@@ -149,6 +149,34 @@ class ResizedBoxesTest extends SparkTestBase {
   }
 
   @Test
+  void cocoRecordsCarryTheSizesAsKeysAndBadOnesAreRejectedNamingTheKey() throws Exception {
+    Path json = dir.resolve("coco.json");
+    Files.writeString(json, "[{\"image_id\": \"a\", \"bbox\": [64.5, 42.7, 320.1, 213.5], \"score\": 0.9,"
+        + " \"image_width\": 640, \"image_height\": 427, \"input_width\": 100, \"input_height\": 67},\n"
+        + "{\"image_id\": \"a\", \"bbox\": [1, 2, 3, 4], \"image_width\": 640, \"image_height\": 427,"
+        + " \"input_width\": \"wide\", \"input_height\": 67},\n"
+        + "{\"image_id\": \"a\", \"bbox\": [1, 2, 3, 4]}]");
+    String out = run(json, "coco", "xyxy", "true");
+    List<Row> rows = spark.read().parquet(out).collectAsList();
+    assertEquals(1, rows.size());
+    float ratioW = 100f / 640f;
+    float ratioH = 67f / 427f;
+    float[] box = {64.5f * ratioW, 42.7f * ratioH, (64.5f + 320.1f) * ratioW,
+        (42.7f + 213.5f) * ratioH};
+    assertArrayEquals(box, OutputKeys.box(rows.get(0)));
+    assertArrayEquals(RoiAlign.forward(FeatureMap.chw(MAPS.get("a"), C, H, W), box, PARAMS),
+        OutputKeys.floats(rows.get(0).getAs("features")));
+    Map<Long, String> details = new HashMap<>();
+    for (Row r : spark.read().parquet(out + "_rejects").collectAsList()) {
+      assertEquals("BAD_RECORD", r.getAs("reason"));
+      details.put(r.getAs("roi_id"), r.getAs("detail"));
+    }
+    assertEquals(2, details.size(), details.toString());
+    assertTrue(details.get(1L).contains("input_width wide is not a number"), details.toString());
+    assertTrue(details.get(2L).contains("image_width=null"), details.toString());
+  }
+
+  @Test
   void missingSizeColumnsAndRotatedBoxesAreOneLineErrors() throws Exception {
     Path csv = dir.resolve("nosizes.csv");
     Files.writeString(csv, "image_id,x1,y1,x2,y2,image_width,image_height\na,0,0,4,4,640,427\n");
