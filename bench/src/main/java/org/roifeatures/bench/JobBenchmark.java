@@ -52,7 +52,8 @@ public final class JobBenchmark {
 
   /**
    * {@code --out DIR --images N --rois N --channels N --level-counts 1,4 --formats F/P[/C],...
-   * --repeat N} and any run option as {@code --key value}, applied to every timed job.
+   * --repeat N --map-dtype float32|float16|bfloat16} and any run option as {@code --key value},
+   * applied to every timed job.
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>();
@@ -97,6 +98,8 @@ public final class JobBenchmark {
       formats.add(Format.parse(f));
     }
     int repeat = Integer.parseInt(options.getOrDefault("repeat", "1"));
+    // The maps' value type: 16-bit maps are a copy of the float32 ones (MapDtypeCopy).
+    String mapDtype = options.getOrDefault("map-dtype", "float32");
     if (repeat < 1) {
       throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
     }
@@ -105,8 +108,9 @@ public final class JobBenchmark {
       levelCounts.add(Integer.parseInt(l.trim()));
     }
     List<Result> results = new ArrayList<>();
-    out.printf("roi-features job benchmark: %d images x %d RoIs, %d channels, 7x7, master %s, "
-        + "kernels %s, %s%n", images, rois, channels, spark.sparkContext().master(),
+    out.printf("roi-features job benchmark: %d images x %d RoIs, %d channels, 7x7, %s maps, "
+        + "master %s, kernels %s, %s%n", images, rois, channels, mapDtype,
+        spark.sparkContext().master(),
         org.roifeatures.ops.RoiAlign.kernelName(),
         repeat == 1 ? "one timing per run" : "fastest of " + repeat + " timings per run");
     if (!jobOptions.isEmpty()) {
@@ -114,7 +118,7 @@ public final class JobBenchmark {
     }
     out.printf("%-38s %10s %9s %10s %9s %10s%n", "run", "RoIs", "seconds", "RoIs/s", "MB/s",
         "file MB");
-    warmUp(spark, dir, formats, channels, rois, jobOptions, out);
+    warmUp(spark, dir, formats, channels, rois, mapDtype, jobOptions, out);
     for (int levels : levelCounts) {
       Path data = dir.resolve("data_" + levels + "level");
       if (!Files.exists(data.resolve("proposals_parquet"))) {
@@ -122,11 +126,12 @@ public final class JobBenchmark {
             rois, 384, 512, 11), false);
       }
       String op = levels == 1 ? "roi_align" : "multiscale_roi_align";
+      Path maps = MapDtypeCopy.maps(spark, data, mapDtype);
       String float32Output = null;
       for (Format fmt : formats) {
         String name = levels + " level " + op.replace("_roi_align", "") + " " + fmt.spec();
         Result r = print(out, fastest(repeat,
-            () -> timeJob(spark, data, dir.resolve("out"), name, op, fmt, jobOptions)));
+            () -> timeJob(spark, data, maps, dir.resolve("out"), name, op, fmt, jobOptions)));
         results.add(r);
         if (fmt.spec().equals("binary/float32")) {
           float32Output = r.summary().outputPath();
@@ -151,15 +156,18 @@ public final class JobBenchmark {
    * compilation waits behind Spark's own code for seconds. Prints what that first contact cost.
    */
   private static void warmUp(SparkSession spark, Path dir, List<Format> formats, int channels,
-      int rois, Map<String, String> jobOptions, PrintStream out) throws IOException {
+      int rois, String mapDtype, Map<String, String> jobOptions, PrintStream out)
+      throws IOException {
     Path data = dir.resolve("data_warmup");
     if (!Files.exists(data.resolve("proposals_parquet"))) {
       SampleGenerator.generate(spark, data, new SampleGenerator.Spec(4, 1, channels, rois, rois, 384,
           512, 13), false);
     }
+    Path maps = MapDtypeCopy.maps(spark, data, mapDtype);
     long t0 = System.nanoTime();
     for (Format fmt : formats) {
-      timeJob(spark, data, dir.resolve("out"), "warmup " + fmt.spec(), "roi_align", fmt, jobOptions);
+      timeJob(spark, data, maps, dir.resolve("out"), "warmup " + fmt.spec(), "roi_align", fmt,
+          jobOptions);
     }
     out.printf("warm-up (not in the table): every format once on 4 images x %d RoIs, %.1f s%n", rois,
         (System.nanoTime() - t0) / 1e9);
@@ -206,8 +214,10 @@ public final class JobBenchmark {
         r.rowsPerSecond(), r.bytes() / 1e6 / r.seconds(), r.bytes() / 1e6);
     if (r.summary() != null && r.summary().timing() != null) {
       JobSummary.Timing t = r.summary().timing();
-      out.printf("    features pass %.2f s wall; task-seconds: read %.2f, pool %.2f, encode %.2f%n",
-          t.featurePassSeconds(), t.readTaskSeconds(), t.poolTaskSeconds(), t.encodeTaskSeconds());
+      long images = Math.max(1, r.summary().imagesPooled());
+      out.printf("    features pass %.2f s wall; task-seconds: read %.2f (%.3f per image), pool %.2f,"
+          + " encode %.2f%n", t.featurePassSeconds(), t.readTaskSeconds(),
+          t.readTaskSeconds() / images, t.poolTaskSeconds(), t.encodeTaskSeconds());
       out.printf("    phases: %s%n", t.phases());
     }
     return r;
@@ -259,13 +269,13 @@ public final class JobBenchmark {
     return best;
   }
 
-  static Result timeJob(SparkSession spark, Path data, Path outDir, String name, String op,
-      Format format, Map<String, String> jobOptions) throws IOException {
+  static Result timeJob(SparkSession spark, Path data, Path maps, Path outDir, String name,
+      String op, Format format, Map<String, String> jobOptions) throws IOException {
     Map<String, String> o = new LinkedHashMap<>();
     o.put(JobOptions.OP, op);
     o.put(JobOptions.SAMPLING_RATIO, "2");
     o.putAll(jobOptions);
-    o.put(JobOptions.MAPS_PATH, data.resolve("maps_parquet").toString());
+    o.put(JobOptions.MAPS_PATH, maps.toString());
     o.put(JobOptions.PROPOSALS_PATH, data.resolve("proposals_parquet").toString());
     o.put(JobOptions.VECTOR_FORMAT, format.vector());
     o.put(JobOptions.PRECISION, format.precision());

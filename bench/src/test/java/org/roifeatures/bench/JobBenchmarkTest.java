@@ -70,6 +70,35 @@ class JobBenchmarkTest {
   }
 
   @Test
+  void timesFloat16MapsOnTheSameImagesAndProposals() throws Exception {
+    java.nio.file.Files.createDirectories(Path.of("target"));
+    Path dir = java.nio.file.Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench");
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+      List<JobBenchmark.Result> results = JobBenchmark.run(spark,
+          Map.of("out", dir.toString(), "images", "2", "rois", "15", "channels", "8",
+              "formats", "binary/float32", "level-counts", "1", "map-dtype", "float16"),
+          Map.of(), out);
+      String text = bytes.toString(StandardCharsets.UTF_8);
+      assertTrue(text.contains("float16 maps") && text.contains("per image"), text);
+      JobSummary job = results.get(0).summary();
+      assertEquals(30, job.roisWritten(), text);
+      assertEquals(0, job.rejected(), text);
+      Path copy = dir.resolve("data_1level").resolve("maps_parquet_float16");
+      assertEquals(List.of("float16"), spark.read().parquet(copy.toString()).select("dtype")
+          .distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+      assertEquals(spark.read().parquet(dir.resolve("data_1level").resolve("maps_parquet")
+          .toString()).count(), spark.read().parquet(copy.toString()).count());
+    } finally {
+      try (var files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile)
+            .forEach(java.io.File::delete);
+      }
+    }
+  }
+
+  @Test
   void refusesARepeatBelowOne() {
     assertThrows(IllegalArgumentException.class, () -> JobBenchmark.run(spark,
         Map.of("repeat", "0"), Map.of(), System.out));

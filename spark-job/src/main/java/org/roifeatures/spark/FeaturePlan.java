@@ -138,7 +138,7 @@ public final class FeaturePlan {
     String mapsPath = cfg.get(JobOptions.MAPS_PATH);
     String mapsFormat = MapIndex.detectFormat(spark, mapsPath, cfg.getChoice(JobOptions.MAPS_FORMAT));
     Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
-        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS)));
+        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS), cfg.getChoice(JobOptions.MAPS_LAYOUT)));
     Map<String, Double> configuredScales = RoiFeaturesJob.parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty()
         && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {

@@ -61,6 +61,7 @@ public final class JobOptions {
   public static final String MAPS_PATH = "maps.path";
   public static final String MAPS_FORMAT = "maps.format";
   public static final String MAPS_SCALES = "maps.scales";
+  public static final String MAPS_LAYOUT = "maps.layout";
   public static final String MAPS_CHANNELS = "maps.channels";
   public static final String PROPOSALS_PATH = "proposals.path";
   public static final String PROPOSALS_FORMAT = "proposals.format";
@@ -69,6 +70,7 @@ public final class JobOptions {
   public static final String TOP_K = "proposals.top.k";
   public static final String BOX_FORMAT = "proposals.box.format";
   public static final String BOX_NORMALIZED = "proposals.box.normalized";
+  public static final String BOX_RESIZE = "proposals.box.resize";
   public static final String OP = "op";
   public static final String POOLED_HEIGHT = "pooled.height";
   public static final String POOLED_WIDTH = "pooled.width";
@@ -112,6 +114,8 @@ public final class JobOptions {
       text(MAPS_PATH, null, "feature maps: a Parquet dir/file, Arrow IPC file(s), a dir of .npy files or of .safetensors files"),
       choice(MAPS_FORMAT, "auto", "parquet | arrow | npy | safetensors | auto (from the path's extension / contents)",
           "auto", "parquet", "arrow", "npy", "safetensors"),
+      choice(MAPS_LAYOUT, "chw", "order of a map's values: chw (channels first: .npy/safetensors shape (C, H, W) or (1, C, H, W)) | hwc (channels last: (H, W, C) or (1, H, W, C); Parquet/Arrow data blobs in H, W, C order)",
+          "chw", "hwc"),
       text(MAPS_SCALES, "", "npy and safetensors maps: spatial scale per level, e.g. 'p3=0.125,p4=0.0625' or one number for single-level maps"),
       integer(MAPS_CHANNELS, "0", "the maps' channel count, declared: with level (single-level ops) or levels and maps.scales (multiscale), the API plans without reading the map index (no Spark job) and rejects maps unlike the declaration; the job reads the index and fails if it differs; 0: the most common count in the index",
           0, 1 << 20, false),
@@ -127,6 +131,7 @@ public final class JobOptions {
       choice(BOX_FORMAT, "xyxy", "proposal boxes: xyxy (columns x1, y1, x2, y2) | xywh (x, y, w, h) | cxcywh (cx, cy, w, h); converted to x1..y2 in float32 as torchvision's box_convert",
           "xyxy", "xywh", "cxcywh"),
       bool(BOX_NORMALIZED, "false", "box coordinates are fractions of the image: multiplied (after the conversion) by the proposals' image_width and image_height columns", false),
+      bool(BOX_RESIZE, "false", "boxes are in the original image's pixels, the maps of the image resized for the backbone: scaled per axis by input_width/image_width and input_height/image_height (proposal columns; float32, as torchvision's resize_boxes)", false),
       choice(OP, "roi_align", "the operator", Arrays.stream(RoiOp.values())
           .map(RoiOp::configName).toArray(String[]::new)),
       integer(POOLED_HEIGHT, "7", "output bins per column (PH)", 1, MAX_POOLED, false),

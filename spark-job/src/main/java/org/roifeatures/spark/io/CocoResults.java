@@ -32,6 +32,9 @@ import org.apache.spark.util.TaskCompletionListener;
  * "bbox": [x, y, w, h], "score": 0.98}} objects, as {@code pycocotools} loads them and as detectors'
  * evaluation scripts write them. {@code category_id} becomes {@code label}; the box stays
  * {@code x, y, w, h} text for {@link Proposals} to convert (xywh, float32) and check like any other.
+ * A record may also carry the image sizes that {@code proposals.box.resize} needs ({@code
+ * image_width, image_height, input_width, input_height}: numbers, extra keys of the record, which
+ * COCO tools ignore); every other key is skipped.
  *
  * <p>One file is one array, often hundreds of MB: each file is read by one task with a streaming
  * parser that hands out one record at a time, so neither the driver nor a task ever holds a file's
@@ -51,7 +54,15 @@ public final class CocoResults {
       .add("y", DataTypes.StringType)
       .add("w", DataTypes.StringType)
       .add("h", DataTypes.StringType)
+      .add("image_width", DataTypes.StringType)
+      .add("image_height", DataTypes.StringType)
+      .add("input_width", DataTypes.StringType)
+      .add("input_height", DataTypes.StringType)
       .add("_corrupt_record", DataTypes.StringType);
+
+  /** The optional size keys of a record, in {@link #SCHEMA} order. */
+  private static final List<String> SIZES = List.of("image_width", "image_height", "input_width",
+      "input_height");
 
   private static final int PEEK = 4096;
 
@@ -194,6 +205,7 @@ public final class CocoResults {
       String label = null;
       String score = null;
       String[] box = null;
+      String[] sizes = new String[SIZES.size()];
       String problem = null;
       boolean sawBox = false;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -230,7 +242,14 @@ public final class CocoResults {
               problem = first(problem, "bbox " + found + " is not [x, y, w, h] (4 numbers)");
             }
           }
-          default -> { }
+          default -> {
+            int size = SIZES.indexOf(name);
+            if (size >= 0 && v.isNumeric()) {
+              sizes[size] = parser.getText();
+            } else if (size >= 0 && v != JsonToken.VALUE_NULL) {
+              problem = first(problem, name + " " + found + " is not a number");
+            }
+          }
         }
         parser.skipChildren();
       }
@@ -240,7 +259,8 @@ public final class CocoResults {
       if (problem != null) {
         return problem(imageId, problem + " (record " + record + " of " + file + ")");
       }
-      return RowFactory.create(imageId, label, score, box[0], box[1], box[2], box[3], null);
+      return RowFactory.create(imageId, label, score, box[0], box[1], box[2], box[3], sizes[0],
+          sizes[1], sizes[2], sizes[3], null);
     }
 
     /** The four numbers of a bbox array (texts), or null (the array is skipped either way). */
@@ -270,7 +290,8 @@ public final class CocoResults {
     }
 
     private static Row problem(String imageId, String text) {
-      return RowFactory.create(imageId, null, null, null, null, null, null, text);
+      return RowFactory.create(imageId, null, null, null, null, null, null, null, null, null, null,
+          text);
     }
 
     private static String first(String existing, String next) {

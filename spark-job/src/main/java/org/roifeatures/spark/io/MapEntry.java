@@ -24,16 +24,35 @@ import org.apache.spark.sql.types.StructType;
  * @param dtype        how Parquet/Arrow values are stored: float32, float16 or bfloat16 (a
  *                     {@code dtype} column; absent = float32); .npy and safetensors files say it
  *                     in their own headers
+ * @param layout       the order of the values: {@link #CHW} (channels first) or {@link #HWC}
+ *                     (channels last), as {@code maps.layout} says
  */
 public record MapEntry(String level, String source, String path, int batch, long row,
-    int channels, int height, int width, double spatialScale, String problem, String dtype)
-    implements Serializable {
+    int channels, int height, int width, double spatialScale, String problem, String dtype,
+    String layout) implements Serializable {
+
+  /** Channels first: C, H, W (PyTorch's default). */
+  public static final String CHW = "chw";
+  /** Channels last: H, W, C (TensorFlow's default, PyTorch's channels_last). */
+  public static final String HWC = "hwc";
 
   /** A float32 map. */
   public MapEntry(String level, String source, String path, int batch, long row, int channels,
       int height, int width, double spatialScale, String problem) {
     this(level, source, path, batch, row, channels, height, width, spatialScale, problem,
         MapDtype.FLOAT32);
+  }
+
+  /** A channels-first map. */
+  public MapEntry(String level, String source, String path, int batch, long row, int channels,
+      int height, int width, double spatialScale, String problem, String dtype) {
+    this(level, source, path, batch, row, channels, height, width, spatialScale, problem, dtype,
+        CHW);
+  }
+
+  /** Whether the values are channels last. */
+  public boolean channelsLast() {
+    return HWC.equals(layout);
   }
 
   /** Schema of one index entry, nested under the index row's {@code maps} array. */
@@ -48,7 +67,8 @@ public record MapEntry(String level, String source, String path, int batch, long
       .add("width", DataTypes.IntegerType, false)
       .add("spatial_scale", DataTypes.DoubleType, false)
       .add("problem", DataTypes.StringType, true)
-      .add("dtype", DataTypes.StringType, false);
+      .add("dtype", DataTypes.StringType, false)
+      .add("layout", DataTypes.StringType, false);
 
   /** Schema of a flat index row: image_id plus the entry's fields. */
   public static final StructType INDEX_ROW = new StructType()
@@ -57,25 +77,31 @@ public record MapEntry(String level, String source, String path, int batch, long
 
   public Row toRow() {
     return RowFactory.create(level, source, path, batch, row, channels, height, width,
-        spatialScale, problem, dtype);
+        spatialScale, problem, dtype, layout);
   }
 
   public static MapEntry fromRow(Row r) {
     return new MapEntry(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), r.getLong(4),
         r.getInt(5), r.getInt(6), r.getInt(7), r.getDouble(8), r.isNullAt(9) ? null : r.getString(9),
-        r.getString(10));
+        r.getString(10), r.getString(11));
   }
 
   /** A copy carrying a problem. */
   public MapEntry withProblem(String newProblem) {
     return new MapEntry(level, source, path, batch, row, channels, height, width, spatialScale,
-        newProblem, dtype);
+        newProblem, dtype, layout);
   }
 
   /** A copy with a spatial scale (from the config) when the input had none. */
   public MapEntry withScale(double scale) {
     return new MapEntry(level, source, path, batch, row, channels, height, width, scale, problem,
-        dtype);
+        dtype, layout);
+  }
+
+  /** A copy whose values are in {@code newLayout} ({@link #CHW} or {@link #HWC}). */
+  public MapEntry withLayout(String newLayout) {
+    return new MapEntry(level, source, path, batch, row, channels, height, width, spatialScale,
+        problem, dtype, newLayout);
   }
 
   /** Describes the location for error messages: file, and batch/row where relevant. */

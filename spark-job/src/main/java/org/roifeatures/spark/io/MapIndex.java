@@ -166,17 +166,29 @@ public final class MapIndex {
    */
   public static Dataset<Row> build(SparkSession spark, String path, String format,
       boolean verifyChecksums) {
+    return build(spark, path, format, verifyChecksums, MapEntry.CHW);
+  }
+
+  /**
+   * The flat index of maps whose values are in {@code layout} order ({@code maps.layout}: chw or
+   * hwc): for .npy and safetensors it also says how to read the shape, (C, H, W) or (H, W, C).
+   */
+  public static Dataset<Row> build(SparkSession spark, String path, String format,
+      boolean verifyChecksums, String layout) {
+    boolean hwc = MapEntry.HWC.equals(layout.toLowerCase(Locale.ROOT));
     return switch (format) {
-      case "parquet" -> parquet(spark, path, verifyChecksums);
-      case "arrow" -> arrow(spark, path);
-      case "npy" -> npy(spark, path);
-      case "safetensors" -> safetensors(spark, path);
+      case "parquet" -> parquet(spark, path, verifyChecksums, hwc);
+      case "arrow" -> arrow(spark, path, hwc);
+      case "npy" -> npy(spark, path, hwc);
+      case "safetensors" -> safetensors(spark, path, hwc);
       default -> throw new IllegalArgumentException("option maps.format must be parquet | arrow | "
           + "npy | safetensors | auto, got '" + format + "'");
     };
   }
 
-  static Dataset<Row> parquet(SparkSession spark, String path, boolean verifyChecksums) {
+  static Dataset<Row> parquet(SparkSession spark, String path, boolean verifyChecksums,
+      boolean hwc) {
+    String layout = hwc ? MapEntry.HWC : MapEntry.CHW;
     Dataset<Row> raw = ParquetInputs.read(spark, path,
         Map.of("parquet.page.verify-checksum.enabled", String.valueOf(verifyChecksums)));
     List<String> names = Arrays.asList(raw.columns());
@@ -209,7 +221,7 @@ public final class MapIndex {
             : "unreadable map: dtype '" + given + "' is not float32, float16 or bfloat16";
         MapEntry e = new MapEntry(r.isNullAt(1) ? "" : r.getString(1), "parquet", r.getString(6), -1,
             r.getLong(7), ShapeCheck.toInt(c), ShapeCheck.toInt(h), ShapeCheck.toInt(w), s,
-            problem, dtype == null ? MapDtype.FLOAT32 : dtype);
+            problem, dtype == null ? MapDtype.FLOAT32 : dtype, layout);
         out.add(RowFactory.create(r.getString(0), e.toRow()));
       }
       return out.iterator();
@@ -250,7 +262,8 @@ public final class MapIndex {
     return files;
   }
 
-  static Dataset<Row> arrow(SparkSession spark, String path) {
+  static Dataset<Row> arrow(SparkSession spark, String path, boolean hwc) {
+    String layout = hwc ? MapEntry.HWC : MapEntry.CHW;
     List<String> files = filesEnding(spark, path, ".arrow", ".feather", ".ipc");
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
       List<Row> out = new ArrayList<>();
@@ -261,7 +274,7 @@ public final class MapIndex {
           for (Object[] e : ArrowMapFiles.index(conf, file, allocator)) {
             MapEntry entry = new MapEntry((String) e[1], "arrow", file, (Integer) e[2], (Long) e[3],
                 (Integer) e[4], (Integer) e[5], (Integer) e[6], (Double) e[7], (String) e[8],
-                e.length > 9 ? (String) e[9] : MapDtype.FLOAT32);
+                e.length > 9 ? (String) e[9] : MapDtype.FLOAT32, layout);
             out.add(RowFactory.create(e[0], entry.toRow()));
           }
         }
@@ -270,7 +283,7 @@ public final class MapIndex {
     }, Encoders.row(MapEntry.INDEX_ROW));
   }
 
-  static Dataset<Row> npy(SparkSession spark, String path) {
+  static Dataset<Row> npy(SparkSession spark, String path, boolean hwc) {
     List<String> files = filesEnding(spark, path, ".npy");
     // Qualified like the listed files, so a relative maps.path still yields image/level names.
     String root = qualified(spark, path).toUri().getPath();
@@ -280,7 +293,7 @@ public final class MapIndex {
       while (it.hasNext()) {
         String file = it.next();
         String[] idLevel = npyImageAndLevel(root, file);
-        out.add(RowFactory.create(idLevel[0], npyEntry(conf, file, idLevel[1]).toRow()));
+        out.add(RowFactory.create(idLevel[0], npyEntry(conf, file, idLevel[1], hwc).toRow()));
       }
       return out.iterator();
     }, Encoders.row(MapEntry.INDEX_ROW));
@@ -291,7 +304,8 @@ public final class MapIndex {
    * executor tasks. A file whose header cannot be read is one entry without an image (like an
    * unreadable Arrow file), so its image's proposals are MAP_UNREADABLE rejects naming it.
    */
-  static Dataset<Row> safetensors(SparkSession spark, String path) {
+  static Dataset<Row> safetensors(SparkSession spark, String path, boolean hwc) {
+    String layout = hwc ? MapEntry.HWC : MapEntry.CHW;
     List<String> files = filesEnding(spark, path, ".safetensors");
     String root = qualified(spark, path).toUri().getPath();
     return distribute(spark, files).mapPartitions((MapPartitionsFunction<String, Row>) it -> {
@@ -309,10 +323,11 @@ public final class MapIndex {
             header = SafetensorsFile.readHeader(in, length, file);
           }
           for (SafetensorsFile.Tensor t : header.tensors().values()) {
-            long[] chw = t.problem() == null ? NpyArrays.mapShape(t.shape()) : null;
+            long[] chw = t.problem() == null ? NpyArrays.mapShape(t.shape(), hwc) : null;
             out.add(RowFactory.create(image, new MapEntry(t.name(), "safetensors", file, -1, -1,
                 chw == null ? -1 : ShapeCheck.toInt(chw[0]), chw == null ? -1 : ShapeCheck.toInt(chw[1]),
-                chw == null ? -1 : ShapeCheck.toInt(chw[2]), Double.NaN, t.problem()).toRow()));
+                chw == null ? -1 : ShapeCheck.toInt(chw[2]), Double.NaN, t.problem())
+                .withLayout(layout).toRow()));
           }
         } catch (IOException | RuntimeException e) {
           String problem = e.getMessage() != null && e.getMessage().startsWith("unreadable") ? e.getMessage()
@@ -350,11 +365,13 @@ public final class MapIndex {
     return new String[] {noExt.substring(0, slash), noExt.substring(slash + 1)};
   }
 
-  private static MapEntry npyEntry(Configuration conf, String file, String level) {
+  /** The entry of one .npy file, its shape read as (C, H, W), or (H, W, C) when {@code hwc}. */
+  private static MapEntry npyEntry(Configuration conf, String file, String level, boolean hwc) {
+    String layout = hwc ? MapEntry.HWC : MapEntry.CHW;
     Path p = new Path(file);
     try (DataInputStream in = new DataInputStream(p.getFileSystem(conf).open(p))) {
       long[] shape = NpyArrays.readHeader(in);
-      long[] chw = NpyArrays.mapShape(shape);
+      long[] chw = NpyArrays.mapShape(shape, hwc);
       String problem = null;
       long c = -1;
       long h = -1;
@@ -368,10 +385,10 @@ public final class MapIndex {
         problem = ShapeCheck.problem(c, h, w);
       }
       return new MapEntry(level, "npy", file, -1, -1, ShapeCheck.toInt(c), ShapeCheck.toInt(h),
-          ShapeCheck.toInt(w), Double.NaN, problem);
+          ShapeCheck.toInt(w), Double.NaN, problem).withLayout(layout);
     } catch (IOException | RuntimeException e) {
       return new MapEntry(level, "npy", file, -1, -1, -1, -1, -1, Double.NaN,
-          "unreadable .npy header in " + file + ": " + e.getMessage());
+          "unreadable .npy header in " + file + ": " + e.getMessage()).withLayout(layout);
     }
   }
 

@@ -45,7 +45,7 @@ public final class MapLoader implements AutoCloseable {
     this.verifyChecksums = verifyChecksums;
   }
 
-  /** The map described by {@code e}, CHW layout, with its shape checked against its data. */
+  /** The map described by {@code e}, in its layout, with its shape checked against its data. */
   public FeatureMap load(MapEntry e) throws MapLoadException {
     return load(e, null);
   }
@@ -93,7 +93,7 @@ public final class MapLoader implements AutoCloseable {
     try (FSDataInputStream raw = fs.open(p); DataInputStream in = new DataInputStream(raw)) {
       NpyArrays.Header header = NpyArrays.readHeaderInfo(in);
       long[] s = header.shape();
-      long[] chw = NpyArrays.mapShape(s);
+      long[] chw = NpyArrays.mapShape(s, e.channelsLast());
       if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
         throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " changed shape since "
             + "it was indexed: " + Arrays.toString(s), null);
@@ -114,7 +114,8 @@ public final class MapLoader implements AutoCloseable {
       }
       data = NpyArrays.readData(in, s, header.itemSize());
     }
-    return FeatureMap.chw(data, e.channels(), e.height(), e.width());
+    return e.channelsLast() ? FeatureMap.hwc(data, e.channels(), e.height(), e.width())
+        : FeatureMap.chw(data, e.channels(), e.height(), e.width());
   }
 
   /**
@@ -136,13 +137,14 @@ public final class MapLoader implements AutoCloseable {
         throw new MapLoadException(RejectReason.MAP_UNREADABLE, t == null ? e.path() + " has no "
             + "tensor '" + e.level() + "' any more" : t.problem(), null);
       }
-      long[] chw = NpyArrays.mapShape(t.shape());
+      long[] chw = NpyArrays.mapShape(t.shape(), e.channelsLast());
       if (chw == null || chw[0] != e.channels() || chw[1] != e.height() || chw[2] != e.width()) {
         throw new MapLoadException(RejectReason.BAD_MAP_SHAPE, e.path() + " tensor '" + e.level()
             + "' changed shape since it was indexed: " + Arrays.toString(t.shape()), null);
       }
-      return FeatureMap.chw(SafetensorsFile.readData(in, safetensorsHeader, t), e.channels(),
-          e.height(), e.width());
+      float[] data = SafetensorsFile.readData(in, safetensorsHeader, t);
+      return e.channelsLast() ? FeatureMap.hwc(data, e.channels(), e.height(), e.width())
+          : FeatureMap.chw(data, e.channels(), e.height(), e.width());
     }
   }
 
@@ -156,8 +158,9 @@ public final class MapLoader implements AutoCloseable {
           + "*" + e.height() + "*" + e.width() + "*" + item + " = " + expected
           + (item == 4 ? "" : " (dtype " + e.dtype() + ")"), null);
     }
-    return FeatureMap.chw(MapDtype.decode(blob, e.dtype(), reuse), 0, e.channels(), e.height(),
-        e.width());
+    float[] data = MapDtype.decode(blob, e.dtype(), reuse);
+    return e.channelsLast() ? FeatureMap.hwc(data, 0, e.channels(), e.height(), e.width())
+        : FeatureMap.chw(data, 0, e.channels(), e.height(), e.width());
   }
 
   private ParquetBlobReader parquetReader(String path) throws IOException {

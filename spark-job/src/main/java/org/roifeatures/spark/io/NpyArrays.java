@@ -133,6 +133,15 @@ public final class NpyArrays {
     return null;
   }
 
+  /**
+   * The (C, H, W) of a map stored as {@code shape}, channels last when {@code hwc}: (H, W, C) or
+   * (1, H, W, C); null for any other shape (see {@link #mapShape(long[])}).
+   */
+  public static long[] mapShape(long[] shape, boolean hwc) {
+    long[] s = mapShape(shape);
+    return s == null || !hwc ? s : new long[] {s[2], s[0], s[1]};
+  }
+
   /** Why {@code shape} is no map shape (see {@link #mapShape}), naming {@code file}. */
   public static String mapShapeProblem(long[] shape, String file) {
     if (shape.length == 4) {

@@ -168,12 +168,15 @@ public final class Proposals {
   private static Read validate(Dataset<Row> raw, String what, boolean rotated, BoxInput boxes,
       int imageIdDigits) {
     List<String> names = Arrays.asList(raw.columns());
+    if (rotated && boxes.resize()) {
+      // A rotated box does not stay a rotated box under a scale that differs per axis.
+      throw new IllegalArgumentException(JobOptions.BOX_RESIZE + "=true scales x and y apart; it "
+          + "does not apply to rotated boxes (op roi_align_rotated)");
+    }
     List<String> given = boxes.columns();
     List<String> required = new ArrayList<>(List.of("image_id"));
     required.addAll(given);
-    if (boxes.normalized()) {
-      required.addAll(BoxInput.IMAGE_SIZE);
-    }
+    required.addAll(boxes.sizeColumns());
     List<String> missing = new ArrayList<>();
     for (String c : required) {
       if (!names.contains(c)) {
@@ -183,8 +186,8 @@ public final class Proposals {
     if (!missing.isEmpty()) {
       throw new InputException(what + " lack column(s) " + missing
           + " (found " + names + ")" + (boxes.converts() ? "; " + JobOptions.BOX_FORMAT + "="
-          + boxes.format() + " and " + JobOptions.BOX_NORMALIZED + "=" + boxes.normalized()
-          + " need " + required : ""));
+          + boxes.format() + ", " + JobOptions.BOX_NORMALIZED + "=" + boxes.normalized() + " and "
+          + JobOptions.BOX_RESIZE + "=" + boxes.resize() + " need " + required : ""));
     }
     Column order = functions.monotonically_increasing_id();
     Column imageId = col("image_id").cast("string");
@@ -198,9 +201,7 @@ public final class Proposals {
         optional(names, "roi_id").try_cast("long").as("roi_id_given")));
     // The given coordinates as "<name>_raw" (text) and "<name>_in" (double); x1..y2 from them.
     List<String> parsed = new ArrayList<>(given);
-    if (boxes.normalized()) {
-      parsed.addAll(BoxInput.IMAGE_SIZE);
-    }
+    parsed.addAll(boxes.sizeColumns());
     for (String g : parsed) {
       select.add(col(g).as(g + "_raw"));
       select.add(col(g).try_cast("double").as(g + "_in"));
@@ -215,7 +216,7 @@ public final class Proposals {
     Column[] in = given.stream().map(g -> col(g + "_in")).toArray(Column[]::new);
     // Unconverted xyxy keeps the doubles as given (the output has always written them as read).
     Column[] xyxy = boxes.converts()
-        ? boxes.toXyxy(in, col("image_width_in"), col("image_height_in")) : in;
+        ? boxes.toXyxy(in, size -> col(size + "_in")) : in;
     for (int i = 0; i < 4; i++) {
       typed = typed.withColumn(COORDS.get(i), xyxy[i].cast("double"));
     }
@@ -244,21 +245,22 @@ public final class Proposals {
           lit(RejectReason.NON_FINITE_BOX.name()),
           concat(lit(c + "="), col(c + "_in").cast("string"), lit(" is not a finite float32"))});
     }
-    if (boxes.normalized()) {
-      for (String c : BoxInput.IMAGE_SIZE) {
-        Column v = col(c + "_in");
-        checks.add(new Column[] {v.isNull().or(functions.not(v.gt(0))).or(notFloat32(v)),
-            lit(RejectReason.BAD_RECORD.name()),
-            concat(lit(c + "="), functions.coalesce(v.cast("string"), lit("null")),
-                lit(" is not a finite number > 0 (" + JobOptions.BOX_NORMALIZED + "=true)"))});
-      }
+    String needsSize = boxes.resize() ? JobOptions.BOX_RESIZE + "=true"
+        : JobOptions.BOX_NORMALIZED + "=true";
+    for (String c : boxes.sizeColumns()) {
+      Column v = col(c + "_in");
+      checks.add(new Column[] {v.isNull().or(functions.not(v.gt(0))).or(notFloat32(v)),
+          lit(RejectReason.BAD_RECORD.name()),
+          concat(lit(c + "="), functions.coalesce(v.cast("string"), lit("null")),
+              lit(" is not a finite number > 0 (" + needsSize + ")"))});
     }
     if (boxes.converts()) {
       // A sum or product of finite float32 values can still overflow float32.
       for (String c : COORDS) {
         checks.add(new Column[] {notFloat32(col(c)), lit(RejectReason.NON_FINITE_BOX.name()),
             concat(lit(c + "="), col(c).cast("string"), lit(" (converted from " + boxes.format()
-                + (boxes.normalized() ? ", normalized" : "") + ") is not a finite float32"))});
+                + (boxes.normalized() ? ", normalized" : "") + (boxes.resize() ? ", resized" : "")
+                + ") is not a finite float32"))});
       }
     }
     checks.add(new Column[] {notFloat32(col("angle")), lit(RejectReason.NON_FINITE_BOX.name()),

@@ -41,6 +41,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
   private final Param<String> mapsPath;
   private final Param<String> mapsFormat;
   private final Param<String> mapsScales;
+  private final Param<String> mapsLayout;
   private final Param<String> mapsChannels;
   private final Param<String> op;
   private final Param<String> pooledHeight;
@@ -58,6 +59,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
   private final Param<String> outputPrecision;
   private final Param<String> boxFormat;
   private final Param<String> boxNormalized;
+  private final Param<String> boxResize;
   private final Param<String> imageIdDigits;
   private final Param<String> minScore;
   private final Param<String> topK;
@@ -75,6 +77,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
     mapsPath = param(JobOptions.MAPS_PATH);
     mapsFormat = param(JobOptions.MAPS_FORMAT);
     mapsScales = param(JobOptions.MAPS_SCALES);
+    mapsLayout = param(JobOptions.MAPS_LAYOUT);
     mapsChannels = param(JobOptions.MAPS_CHANNELS);
     op = param(JobOptions.OP);
     pooledHeight = param(JobOptions.POOLED_HEIGHT);
@@ -92,6 +95,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
     outputPrecision = param(JobOptions.PRECISION);
     boxFormat = param(JobOptions.BOX_FORMAT);
     boxNormalized = param(JobOptions.BOX_NORMALIZED);
+    boxResize = param(JobOptions.BOX_RESIZE);
     imageIdDigits = param(JobOptions.IMAGE_ID_DIGITS);
     minScore = param(JobOptions.MIN_SCORE);
     topK = param(JobOptions.TOP_K);
@@ -248,6 +252,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
   public Param<String> mapsPath() { return mapsPath; }
   public Param<String> mapsFormat() { return mapsFormat; }
   public Param<String> mapsScales() { return mapsScales; }
+  public Param<String> mapsLayout() { return mapsLayout; }
   public Param<String> mapsChannels() { return mapsChannels; }
   public Param<String> op() { return op; }
   public Param<String> pooledHeight() { return pooledHeight; }
@@ -265,6 +270,7 @@ public final class RoiFeatureExtractor extends Transformer implements DefaultPar
   public Param<String> outputPrecision() { return outputPrecision; }
   public Param<String> boxFormat() { return boxFormat; }
   public Param<String> boxNormalized() { return boxNormalized; }
+  public Param<String> boxResize() { return boxResize; }
   public Param<String> imageIdDigits() { return imageIdDigits; }
   public Param<String> minScore() { return minScore; }
   public Param<String> topK() { return topK; }

@@ -194,6 +194,9 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
             FeatureMap p = RoiAlign.prepare(maps[i], prepared[i]);
             if (p.data() != maps[i].data()) {
               prepared[i] = p.data();
+            } else if (decodedIsTransient) {
+              // A channels-last map the kernels read as it is: its array is no scratch any more.
+              decodeScratch = null;
             }
             maps[i] = p;
           }
