@@ -32,6 +32,7 @@ import org.roifeatures.spark.io.BoxInput;
 import org.roifeatures.spark.io.InputException;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.MapIndex;
+import org.roifeatures.spark.io.MapRows;
 import org.roifeatures.spark.io.ProposalSelection;
 import org.roifeatures.spark.io.Proposals;
 import org.roifeatures.spark.task.FaultInjector;
@@ -53,6 +54,11 @@ import org.roifeatures.spark.task.WorkRow;
  * count. Declared ({@code maps.channels}, the level or levels, scales for a multiscale op), building
  * the plan runs no Spark job at all ({@link #declaredFacts}); otherwise the map index is read once,
  * now, collected to the driver when small (then broadcast as a lookup: no join).
+ *
+ * <p>Maps given as rows ({@link MapSource#of(Dataset)}) have no files to read later: each map's bytes
+ * travel once, in the same shuffle as the proposals, in one carrier row per map ({@link
+ * #carrierWorkRows}); the facts, when not declared, come from one aggregation over their small
+ * columns.
  */
 public final class FeaturePlan {
 
@@ -83,6 +89,17 @@ public final class FeaturePlan {
     }
   }
 
+  /** Where the maps come from: a path read as {@code maps.format} says, or rows ({@link MapRows}). */
+  public record MapSource(String path, Dataset<Row> rows) {
+    public static MapSource of(String path) {
+      return new MapSource(path, null);
+    }
+
+    public static MapSource of(Dataset<Row> rows) {
+      return new MapSource(null, rows);
+    }
+  }
+
   /** Where the proposals come from: a path read as {@code proposals.format} says, or rows. */
   public record ProposalSource(String path, Dataset<Row> rows) {
     public static ProposalSource of(String path) {
@@ -104,12 +121,13 @@ public final class FeaturePlan {
   private final Counters counters;
   private final Dataset<Row> persistedIndex;
   private final boolean roiIdsGiven;
+  private final boolean mapsInRows;
   private final JobConfig cfg;
 
   private FeaturePlan(JobConfig cfg, OpSettings settings, Broadcast<OpSettings> bSettings,
       Map<String, String> description, ProposalSelection.Selection selection,
       Dataset<Row> proposals, Dataset<Row> work, Dataset<Row> features, Counters counters,
-      Dataset<Row> persistedIndex, boolean roiIdsGiven) {
+      Dataset<Row> persistedIndex, boolean roiIdsGiven, boolean mapsInRows) {
     this.cfg = cfg;
     this.settings = settings;
     this.bSettings = bSettings;
@@ -121,6 +139,7 @@ public final class FeaturePlan {
     this.counters = counters;
     this.persistedIndex = persistedIndex;
     this.roiIdsGiven = roiIdsGiven;
+    this.mapsInRows = mapsInRows;
   }
 
   /**
@@ -131,14 +150,25 @@ public final class FeaturePlan {
   public static FeaturePlan build(SparkSession spark, JobConfig cfg, ProposalSource source,
       int partitions, Counters counters, List<String> doneImages, Consumer<String> phase,
       boolean lazy) {
+    return build(spark, cfg, MapSource.of(cfg.get(JobOptions.MAPS_PATH)), source, partitions,
+        counters, doneImages, phase, lazy);
+  }
+
+  /** As above, with the maps from {@code maps} instead of {@code maps.path}. */
+  public static FeaturePlan build(SparkSession spark, JobConfig cfg, MapSource maps,
+      ProposalSource source, int partitions, Counters counters, List<String> doneImages,
+      Consumer<String> phase, boolean lazy) {
     // Listing only: a missing or unreadable proposals path fails before the maps are indexed.
     String proposalsFormat = source.path() == null ? "rows"
         : Proposals.detectFormat(spark, source.path(), cfg.getChoice(JobOptions.PROPOSALS_FORMAT));
     phase.accept("index");
-    String mapsPath = cfg.get(JobOptions.MAPS_PATH);
-    String mapsFormat = MapIndex.detectFormat(spark, mapsPath, cfg.getChoice(JobOptions.MAPS_FORMAT));
-    Dataset<Row> builtIndex = holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
-        cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS), cfg.getChoice(JobOptions.MAPS_LAYOUT)));
+    boolean mapsInRows = maps.rows() != null;
+    String mapsPath = maps.path();
+    String mapsFormat = mapsInRows ? MapRows.FORMAT
+        : MapIndex.detectFormat(spark, mapsPath, cfg.getChoice(JobOptions.MAPS_FORMAT));
+    Dataset<Row> builtIndex = mapsInRows ? MapRows.index(maps.rows())
+        : holding(cfg, "index", MapIndex.build(spark, mapsPath, mapsFormat,
+            cfg.getBoolean(JobOptions.MAPS_VERIFY_CHECKSUMS), cfg.getChoice(JobOptions.MAPS_LAYOUT)));
     Map<String, Double> configuredScales = RoiFeaturesJob.parseScales(cfg.get(JobOptions.MAPS_SCALES));
     if (configuredScales.isEmpty()
         && (mapsFormat.equals("npy") || mapsFormat.equals("safetensors"))) {
@@ -150,7 +180,11 @@ public final class FeaturePlan {
     List<Row> collected = null;
     Dataset<Row> index = builtIndex;
     IndexStats stats = declared;
-    if (declared == null) {
+    if (declared == null && mapsInRows) {
+      // No lookup to build: the entries travel with their data (carrierWorkRows). One aggregation
+      // over the small columns gives the facts.
+      stats = readingMaps(() -> IndexStats.of(builtIndex));
+    } else if (declared == null) {
       // A small index (the usual case: one entry per image and level) is collected once and
       // grouped here; a large one is aggregated and grouped by Spark. Same stats, same join input.
       int collectLimit = cfg.getInt(JobOptions.INDEX_COLLECT_LIMIT);
@@ -197,7 +231,8 @@ public final class FeaturePlan {
       Dataset<Row> done = spark.read().parquet(doneImages.toArray(String[]::new));
       p = p.join(done, imageKey(p).equalTo(done.col("image_id")), "left_anti");
     }
-    Dataset<Row> work = workRows(jsc, p, index, collected, partitions);
+    Dataset<Row> work = mapsInRows ? carrierWorkRows(p, MapRows.entries(maps.rows()), partitions)
+        : workRows(jsc, p, index, collected, partitions);
 
     Map<String, Double> levelScales = new LinkedHashMap<>();
     for (String level : settings.levels()) {
@@ -212,7 +247,7 @@ public final class FeaturePlan {
                 cfg.getInt(JobOptions.TESTING_FAIL_AFTER_ROWS),
                 cfg.getInt(JobOptions.TESTING_FAIL_ATTEMPTS),
                 cfg.getChoice(JobOptions.TESTING_FAIL_MODE)),
-            selected.roiIdsGiven()),
+            selected.roiIdsGiven(), mapsInRows),
         Encoders.row(OutputRows.featureSchema(settings.vectorFormat(),
             OutputMetadata.asFieldMetadata(description), rotated)));
     // Field metadata set through the encoder does not survive every plan; pin it on the column.
@@ -220,7 +255,7 @@ public final class FeaturePlan {
         OutputMetadata.asFieldMetadata(description)));
     features = holding(cfg, "features", features);
     return new FeaturePlan(cfg, settings, bSettings, description, selection, p, work, features,
-        counters, index == builtIndex ? null : index, selected.roiIdsGiven());
+        counters, index == builtIndex ? null : index, selected.roiIdsGiven(), mapsInRows);
   }
 
   /**
@@ -311,6 +346,41 @@ public final class FeaturePlan {
         .select(columns.toArray(Column[]::new));
   }
 
+  /**
+   * The work rows when the maps are rows: the proposals (null {@code maps}) and one carrier row per
+   * map (its image id, its entry with its bytes, the proposal columns null), shuffled together by
+   * image, once, and sorted so that an image's carriers come first (by level), then its proposals
+   * in input order; {@link org.roifeatures.spark.task.ImageGroups} gives the carriers' maps to the
+   * image's proposals. A map's bytes thus cross the network once, however many proposals its image
+   * has (joining the maps onto the proposals would copy them per proposal); an image with maps but
+   * no proposals costs its maps' shuffle and gives nothing.
+   */
+  private static Dataset<Row> carrierWorkRows(Dataset<Row> p, Dataset<Row> entries,
+      int partitions) {
+    Column noMaps = functions.lit(null)
+        .cast(DataTypes.createArrayType(MapEntry.SCHEMA_WITH_DATA, false));
+    List<Column> proposalColumns = new ArrayList<>();
+    List<Column> carrierColumns = new ArrayList<>();
+    for (String c : WorkRow.COLUMNS) {
+      if (c.equals("maps")) {
+        proposalColumns.add(noMaps.as(c));
+        carrierColumns.add(functions.array(entries.col("map")).as(c));
+      } else if (c.equals("image_id")) {
+        proposalColumns.add(p.col(c));
+        carrierColumns.add(entries.col(c));
+      } else {
+        proposalColumns.add(p.col(c));
+        carrierColumns.add(functions.lit(null).cast(p.schema().apply(c).dataType()).as(c));
+      }
+    }
+    Column maps = col("maps");
+    return p.select(proposalColumns.toArray(Column[]::new))
+        .union(entries.select(carrierColumns.toArray(Column[]::new)))
+        .repartition(partitions, col("image_id"))
+        .sortWithinPartitions(col("image_id"), maps.isNull(), maps.getItem(0).getField("level"),
+            col("_order"));
+  }
+
   /** One row per RoI pooled: the features output (lazy). */
   public Dataset<Row> features() {
     return features;
@@ -324,7 +394,7 @@ public final class FeaturePlan {
   public Dataset<Row> rejectsAfterFeatures(Broadcast<Map<String, String[]>> loadFailures,
       Map<String, LongAccumulator> reasonCounts) {
     return holding(cfg, "rejects", work.mapPartitions(
-        new RejectTask(bSettings, loadFailures, roiIdsGiven, reasonCounts),
+        new RejectTask(bSettings, loadFailures, roiIdsGiven, mapsInRows, reasonCounts),
         Encoders.row(OutputRows.REJECT_SCHEMA)));
   }
 
@@ -333,7 +403,7 @@ public final class FeaturePlan {
    * maps loaded (not pooled) to find the ones that cannot be read.
    */
   public Dataset<Row> rejects() {
-    return work.mapPartitions(new RejectTask(bSettings, null, roiIdsGiven, Map.of()),
+    return work.mapPartitions(new RejectTask(bSettings, null, roiIdsGiven, mapsInRows, Map.of()),
         Encoders.row(OutputRows.REJECT_SCHEMA));
   }
 

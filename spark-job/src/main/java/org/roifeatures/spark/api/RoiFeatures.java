@@ -17,7 +17,7 @@ import org.roifeatures.spark.RoiFeaturesJob;
  *
  * <pre>{@code
  * Extraction x = RoiFeatures.on(spark)
- *     .maps("hdfs:///maps")            // Parquet / Arrow / .npy / safetensors, as the CLI reads them
+ *     .maps("hdfs:///maps")            // Parquet / Arrow / .npy / safetensors, or a Dataset<Row> of maps
  *     .op("multiscale_roi_align").pooledSize(7, 7).samplingRatio(2)
  *     .extract(proposals);             // a Dataset<Row>: image_id, x1, y1, x2, y2 [, score, label, roi_id]
  * Dataset<Row> features = x.features(); // lazy: one row per RoI, "features" = the vector
@@ -40,6 +40,8 @@ public final class RoiFeatures {
 
   private final SparkSession spark;
   private final Map<String, String> options = new LinkedHashMap<>();
+  /** The maps given as rows ({@link #maps(Dataset)}), or null: {@code maps.path}. */
+  private Dataset<Row> mapRows;
 
   private RoiFeatures(SparkSession spark) {
     this.spark = spark;
@@ -80,7 +82,23 @@ public final class RoiFeatures {
 
   /** The feature maps: a Parquet dir/file, Arrow IPC file(s), a dir of .npy or .safetensors files. */
   public RoiFeatures maps(String path) {
+    mapRows = null;
     return option(JobOptions.MAPS_PATH, path);
+  }
+
+  /**
+   * The feature maps as rows, e.g. produced upstream in the same Spark application, in the maps
+   * schema of Parquet maps (README "Inputs": {@code image_id, level, channels, height, width,
+   * spatial_scale | stride, data[, dtype]}). Each map's bytes are shuffled once, with the
+   * proposals, to the task that pools its image: never once per proposal. Without the maps' facts
+   * declared ({@link #channels}, the level(s)), {@link #extract} runs one aggregation over the
+   * small columns, which computes {@code maps} once more unless it is cached. Replaces {@code
+   * maps.path}; {@link #run} needs a path.
+   */
+  public RoiFeatures maps(Dataset<Row> maps) {
+    options.remove(JobOptions.MAPS_PATH);
+    mapRows = maps;
+    return this;
   }
 
   /** The operator: roi_align, roi_pool, ps_roi_align, ps_roi_pool, multiscale_roi_align, roi_align_rotated. */
@@ -176,11 +194,16 @@ public final class RoiFeatures {
 
   private Extraction extract(FeaturePlan.ProposalSource source) {
     Map<String, String> given = new LinkedHashMap<>(NOT_USED_BY_EXTRACT);
+    if (mapRows != null) {
+      given.put(JobOptions.MAPS_PATH, "(rows)");
+    }
     given.putAll(options);
     JobConfig cfg = JobConfig.resolve(given, Map.of(), sessionOptions());
     int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
         : spark.sparkContext().defaultParallelism();
-    FeaturePlan plan = FeaturePlan.build(spark, cfg, source, partitions,
+    FeaturePlan.MapSource maps = mapRows != null ? FeaturePlan.MapSource.of(mapRows)
+        : FeaturePlan.MapSource.of(cfg.get(JobOptions.MAPS_PATH));
+    FeaturePlan plan = FeaturePlan.build(spark, cfg, maps, source, partitions,
         FeaturePlan.Counters.unread(spark.sparkContext()), java.util.List.of(), phase -> { }, true);
     return new Extraction(plan);
   }
@@ -191,6 +214,10 @@ public final class RoiFeatures {
    * guarantees), and returns the summary.
    */
   public JobSummary run() {
+    if (mapRows != null) {
+      throw new IllegalStateException("run() reads the maps from maps.path; with maps given as a "
+          + "Dataset, write extract(...).features() (and rejects()) yourself");
+    }
     return RoiFeaturesJob.run(spark, config());
   }
 

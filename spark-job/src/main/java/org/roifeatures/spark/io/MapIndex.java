@@ -192,36 +192,17 @@ public final class MapIndex {
     Dataset<Row> raw = ParquetInputs.read(spark, path,
         Map.of("parquet.page.verify-checksum.enabled", String.valueOf(verifyChecksums)));
     List<String> names = Arrays.asList(raw.columns());
-    for (String required : List.of("image_id", "channels", "height", "width", "data")) {
-      if (!names.contains(required)) {
-        throw new InputException("feature maps at " + path + " have no '" + required
-            + "' column (columns: " + names + ")");
-      }
-    }
-    Column level = names.contains("level") ? col("level").cast("string") : functions.lit(null).cast("string");
-    Column scale = names.contains("spatial_scale") ? col("spatial_scale").cast("double")
-        : names.contains("stride") ? functions.lit(1.0).divide(col("stride").cast("double"))
-        : functions.lit(null).cast("double");
-    Column dtypeColumn = names.contains("dtype") ? col("dtype").cast("string")
-        : functions.lit(null).cast("string");
-    Dataset<Row> small = raw.select(col("image_id").cast("string"), level,
-        col("channels").cast("long"), col("height").cast("long"), col("width").cast("long"), scale,
-        col("_metadata.file_path"), col("_metadata.row_index"), dtypeColumn);
+    MapColumns.require(names, "feature maps at " + path);
+    List<Column> columns = new ArrayList<>(Arrays.asList(MapColumns.small(names)));
+    columns.add(col("_metadata.file_path"));
+    columns.add(col("_metadata.row_index"));
+    Dataset<Row> small = raw.select(columns.toArray(Column[]::new));
     Dataset<Row> entries = small.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
       List<Row> out = new ArrayList<>();
       while (rows.hasNext()) {
         Row r = rows.next();
-        long c = r.isNullAt(2) ? -1 : r.getLong(2);
-        long h = r.isNullAt(3) ? -1 : r.getLong(3);
-        long w = r.isNullAt(4) ? -1 : r.getLong(4);
-        double s = r.isNullAt(5) ? Double.NaN : r.getDouble(5);
-        String given = r.isNullAt(8) ? null : r.getString(8);
-        String dtype = MapDtype.canonical(given);
-        String problem = dtype != null ? ShapeCheck.problem(c, h, w)
-            : "unreadable map: dtype '" + given + "' is not float32, float16 or bfloat16";
-        MapEntry e = new MapEntry(r.isNullAt(1) ? "" : r.getString(1), "parquet", r.getString(6), -1,
-            r.getLong(7), ShapeCheck.toInt(c), ShapeCheck.toInt(h), ShapeCheck.toInt(w), s,
-            problem, dtype == null ? MapDtype.FLOAT32 : dtype, layout);
+        MapEntry e = MapColumns.entry(r, "parquet", r.getString(MapColumns.COUNT),
+            r.getLong(MapColumns.COUNT + 1), layout, null);
         out.add(RowFactory.create(r.getString(0), e.toRow()));
       }
       return out.iterator();

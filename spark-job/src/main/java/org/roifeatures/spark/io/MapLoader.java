@@ -15,7 +15,8 @@ import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.spark.RejectReason;
 
 /**
- * Loads feature maps inside a task, one at a time, from where the index says they live. Keeps the
+ * Loads feature maps inside a task, one at a time, from where the index says they live (or, for maps
+ * given as rows, from the bytes their entry carries). Keeps the
  * current Parquet/Arrow file open between maps (the task visits maps sorted by file and row) and
  * closes everything in {@link #close()}. Not thread-safe: one per task.
  *
@@ -68,6 +69,7 @@ public final class MapLoader implements AutoCloseable {
         case "safetensors" -> loadSafetensors(e);
         case "parquet" -> fromBlob(e, parquetReader(e.path()).read(e.row()), reuse);
         case "arrow" -> fromBlob(e, arrowReader(e.path()).data(e.batch(), e.row()), reuse);
+        case MapRows.FORMAT -> fromRow(e, reuse);
         default -> throw new MapLoadException(RejectReason.MAP_UNREADABLE,
             "unknown map source " + e.source(), null);
       };
@@ -146,6 +148,15 @@ public final class MapLoader implements AutoCloseable {
       return e.channelsLast() ? FeatureMap.hwc(data, e.channels(), e.height(), e.width())
           : FeatureMap.chw(data, e.channels(), e.height(), e.width());
     }
+  }
+
+  /** A map given as a row: its bytes came with its entry, checked as a Parquet map's blob is. */
+  private static FeatureMap fromRow(MapEntry e, float[] reuse) throws MapLoadException {
+    if (e.data() == null) {
+      throw new MapLoadException(RejectReason.MAP_UNREADABLE, "map " + e.location()
+          + " has no data (null)", null);
+    }
+    return fromBlob(e, ByteBuffer.wrap(e.data()), reuse);
   }
 
   private static FeatureMap fromBlob(MapEntry e, ByteBuffer blob, float[] reuse)

@@ -43,13 +43,16 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
   private final TaskClock clock;
   private final FaultInjector faults;
   private final boolean roiIdsGiven;
+  /** Whether the maps come in carrier rows (maps given as rows; see {@link ImageGroups}). */
+  private final boolean mapsInRows;
 
   public FeatureTask(Broadcast<OpSettings> settings, LongAccumulator images, LongAccumulator rois,
       LongAccumulator proposals, LongAccumulator rejected,
       CollectionAccumulator<String> loadFailures, TaskClock clock, FaultInjector faults,
-      boolean roiIdsGiven) {
+      boolean roiIdsGiven, boolean mapsInRows) {
     this.faults = faults;
     this.roiIdsGiven = roiIdsGiven;
+    this.mapsInRows = mapsInRows;
     this.settings = settings;
     this.images = images;
     this.rois = rois;
@@ -72,7 +75,8 @@ public final class FeatureTask implements MapPartitionsFunction<Row, Row> {
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> loader.close());
     }
-    ImageGroups chunks = new ImageGroups(input, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
+    ImageGroups chunks = new ImageGroups(input, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()),
+        mapsInRows);
     return new Rows(chunks, loader, s);
   }
 

@@ -24,6 +24,12 @@ import org.roifeatures.spark.RejectReason;
  * when the input gives roi_ids — the set of ids used so far ({@link RoiIdSet}). Positions are unique
  * by construction, so without a roi_id column no set is kept.
  * The feature pass and the rejects pass both group through this class, so they agree on every id.
+ *
+ * <p>With maps given as rows ({@code carriers}), an image's maps come in its own rows instead: one
+ * carrier row per map (non-null {@code maps}, no proposal), sorted before the image's proposals,
+ * whose {@code maps} are null. The carriers' maps become the image's; a carrier is never a proposal
+ * (not numbered, not counted, not emitted), and an image with carriers but no proposals gives no
+ * chunk at all.
  */
 public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
 
@@ -55,6 +61,11 @@ public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
   private final Iterator<Row> rows;
   private final boolean idsGiven;
   private final int chunkRows;
+  /** Whether maps come in carrier rows (maps given as rows) rather than on every proposal. */
+  private final boolean carriers;
+  /** The image of the carrier rows read last and their maps, until its first proposal takes them. */
+  private String carriedImage;
+  private List<Row> carriedMaps;
   /** Ids the current image has used; null when ids are positions. */
   private final RoiIdSet seen;
   /** A row already read that starts the next image, or null. */
@@ -71,18 +82,57 @@ public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
    * @param chunkRows most rows per chunk, at least 1
    */
   public ImageGroups(Iterator<Row> rows, boolean idsGiven, int chunkRows) {
+    this(rows, idsGiven, chunkRows, false);
+  }
+
+  /**
+   * @param carriers whether each image's maps come in carrier rows before its proposals (see the
+   *                 class comment) rather than on every proposal row
+   */
+  public ImageGroups(Iterator<Row> rows, boolean idsGiven, int chunkRows, boolean carriers) {
     if (chunkRows < 1) {
       throw new IllegalArgumentException("chunkRows must be >= 1, got " + chunkRows);
     }
     this.rows = rows;
     this.idsGiven = idsGiven;
     this.chunkRows = chunkRows;
+    this.carriers = carriers;
     this.seen = idsGiven ? new RoiIdSet() : null;
   }
 
   @Override
   public boolean hasNext() {
+    if (carriers) {
+      takeCarriers();
+    }
     return pending != null || rows.hasNext();
+  }
+
+  /**
+   * Reads carrier rows up to the next proposal (then {@code pending}) or the end, keeping the maps
+   * of the last image they carry; an earlier image's carriers had no proposal and are dropped.
+   */
+  private void takeCarriers() {
+    while (pending == null || isCarrier(pending)) {
+      if (pending == null) {
+        if (!rows.hasNext()) {
+          return;
+        }
+        pending = rows.next();
+        continue;
+      }
+      String id = WorkRow.imageId(pending);
+      if (carriedMaps == null || !id.equals(carriedImage)) {
+        carriedImage = id;
+        carriedMaps = new ArrayList<>();
+      }
+      carriedMaps.addAll(WorkRow.maps(pending));
+      pending = null;
+    }
+  }
+
+  private boolean isCarrier(Row r) {
+    return carriers && !r.isNullAt(WorkRow.MAPS);
   }
 
   @Override
@@ -97,7 +147,14 @@ public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
     if (first) {
       started = true;
       imageId = WorkRow.imageId(r);
-      maps = WorkRow.maps(r);
+      if (carriers) {
+        // Carriers sort before their image's proposals: the maps read last are this image's, if any.
+        maps = carriedMaps != null && Objects.equals(imageId, carriedImage) ? carriedMaps : null;
+        carriedMaps = null;
+        carriedImage = null;
+      } else {
+        maps = WorkRow.maps(r);
+      }
       position = 0;
       if (seen != null) {
         seen.clear();
@@ -134,7 +191,7 @@ public final class ImageGroups implements Iterator<ImageGroups.Chunk> {
         break;
       }
       Row n = rows.next();
-      if (!Objects.equals(WorkRow.imageId(n), imageId)) {
+      if (!Objects.equals(WorkRow.imageId(n), imageId) || isCarrier(n)) {
         pending = n;
         break;
       }

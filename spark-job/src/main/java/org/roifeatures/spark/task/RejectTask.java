@@ -33,12 +33,15 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
    */
   private final Broadcast<Map<String, String[]>> loadFailures;
   private final boolean roiIdsGiven;
+  /** Whether the maps come in carrier rows (maps given as rows; see {@link ImageGroups}). */
+  private final boolean mapsInRows;
   /** Reject rows per reason, counted as they are handed to the writer (empty: not counted). */
   private final Map<String, LongAccumulator> counts;
 
   public RejectTask(Broadcast<OpSettings> settings, Broadcast<Map<String, String[]>> loadFailures,
-      boolean roiIdsGiven, Map<String, LongAccumulator> counts) {
+      boolean roiIdsGiven, boolean mapsInRows, Map<String, LongAccumulator> counts) {
     this.settings = settings;
+    this.mapsInRows = mapsInRows;
     this.counts = counts;
     this.loadFailures = loadFailures;
     this.roiIdsGiven = roiIdsGiven;
@@ -47,7 +50,8 @@ public final class RejectTask implements MapPartitionsFunction<Row, Row> {
   @Override
   public Iterator<Row> call(Iterator<Row> work) {
     OpSettings s = settings.value();
-    ImageGroups chunks = new ImageGroups(work, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()));
+    ImageGroups chunks = new ImageGroups(work, roiIdsGiven, ImageGroups.chunkRows(s.batchRois()),
+        mapsInRows);
     MapLoader loader = loadFailures == null
         ? new MapLoader(s.maxMapBytes(), s.verifyChecksums()) : null;
     if (loader != null && TaskContext.get() != null) {

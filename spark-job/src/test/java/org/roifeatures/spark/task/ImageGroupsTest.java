@@ -22,7 +22,8 @@ import org.roifeatures.spark.RejectReason;
 /**
  * Chunked grouping: whatever the chunk size, every row gets the roi_id and the outcome (pooled, or
  * rejected with which reason) that the per-image rules give when applied to the input rows directly,
- * including duplicates whose first use is in an earlier chunk.
+ * including duplicates whose first use is in an earlier chunk; with maps given as rows, the
+ * carrier rows give an image its maps and are never proposals.
  */
 class ImageGroupsTest {
 
@@ -187,6 +188,66 @@ class ImageGroupsTest {
       List<Outcome> want = expected(rows, idsGiven);
       for (int chunk : new int[] {1, 2, 3, 7, 64, 4096}) {
         assertEquals(want, chunked(rows, idsGiven, chunk), "round " + round + " chunk " + chunk);
+      }
+    }
+  }
+
+  /** A carrier row (maps given as rows): one map of an image, every proposal column null. */
+  private static Row carrier(String image, String level) {
+    return RowFactory.create(image, null, null, null, null, null, null, null, null, null, null, null,
+        CollectionConverters.asScala(List.of(RowFactory.create(image + "/" + level))).toSeq());
+  }
+
+  @Test
+  void carrierRowsGiveTheirImageItsMapsAndAreNeverProposals() {
+    Random rnd = new Random(3);
+    for (int round = 0; round < 40; round++) {
+      boolean idsGiven = rnd.nextBoolean();
+      List<Row> proposals = new ArrayList<>();
+      List<Row> work = new ArrayList<>();
+      Map<String, List<Row>> mapsOf = new HashMap<>();
+      long o = 0;
+      int images = 1 + rnd.nextInt(5);
+      for (int im = 0; im < images; im++) {
+        String id = "img" + im;
+        // No carriers: an image without maps; no proposals: maps that give nothing.
+        int levels = rnd.nextInt(3);
+        int n = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(20);
+        List<Row> m = new ArrayList<>();
+        for (int l = 0; l < levels; l++) {
+          Row c = carrier(id, "p" + l);
+          work.add(c);
+          m.add(WorkRow.maps(c).get(0));
+        }
+        mapsOf.put(id, m.isEmpty() ? null : m);
+        for (int k = 0; k < n; k++) {
+          Long roi = rnd.nextInt(15) == 0 ? null : Long.valueOf(rnd.nextInt(30));
+          String reason = rnd.nextInt(8) == 0 ? RejectReason.BAD_RECORD.name() : null;
+          Row r = row(id, roi, reason, null, o++);
+          proposals.add(r);
+          work.add(r);
+        }
+      }
+      List<Outcome> want = expected(proposals, idsGiven);
+      for (int chunk : new int[] {1, 3, 64}) {
+        Map<Long, Outcome> byOrder = new HashMap<>();
+        ImageGroups groups = new ImageGroups(work.iterator(), idsGiven, chunk, true);
+        while (groups.hasNext()) {
+          ImageGroups.Chunk c = groups.next();
+          assertEquals(mapsOf.get(c.imageId()), c.maps(), "maps of " + c.imageId());
+          for (int i = 0; i < c.good().size(); i++) {
+            byOrder.put(c.good().get(i).getLong(ORDER), new Outcome(c.goodRoiIds()[i], null));
+          }
+          for (ImageGroups.Rejected x : c.rejected()) {
+            byOrder.put(x.row().getLong(ORDER), new Outcome(x.roiId(), x.reason()));
+          }
+        }
+        List<Outcome> got = new ArrayList<>();
+        for (long i = 0; i < proposals.size(); i++) {
+          got.add(byOrder.get(i));
+        }
+        assertEquals(proposals.size(), byOrder.size(), "every proposal once, no carrier");
+        assertEquals(want, got, "round " + round + " chunk " + chunk);
       }
     }
   }
