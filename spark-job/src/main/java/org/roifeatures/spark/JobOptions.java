@@ -81,6 +81,8 @@ public final class JobOptions {
   public static final String OUTPUT_PATH = "output.path";
   public static final String REJECTS_PATH = "output.rejects.path";
   public static final String SAVE_MODE = "output.mode";
+  public static final String LOCK_TIMEOUT = "output.lock.timeout";
+  public static final String LOCK_BREAK = "output.lock.break";
   public static final String VECTOR_FORMAT = "output.vector.format";
   public static final String PRECISION = "output.precision";
   public static final String COMPRESSION = "output.compression";
@@ -143,6 +145,9 @@ public final class JobOptions {
       text(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects); must not overlap the output or an input"),
       choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused) | append (add the images the output does not hold yet, as a new run=<id> directory; settings must match)",
           "error", "overwrite", "append"),
+      integer(LOCK_TIMEOUT, "300", "append: seconds without a heartbeat after which a lock held from another host counts as stale and is taken over (on the same host a dead holder's lock is taken over at once)",
+          10, 7 * 24 * 3600, false),
+      text(LOCK_BREAK, "", "append: the run id of a lock holder you know to be dead (named in the refusal, exit 5): its lock is broken even if it does not look stale"),
       choice(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)",
           "binary", "array", "vector"),
       choice(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16",

@@ -142,10 +142,13 @@ public final class RoiFeaturesCli {
 
   /**
    * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
-   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
-   * else.
+   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 5 the
+   * output is locked by another append run (retry later), 1 anything else.
    */
   static int exitCode(Throwable e) {
+    if (e instanceof org.roifeatures.spark.output.OutputLock.Held) {
+      return org.roifeatures.spark.output.OutputLock.EXIT_LOCKED;
+    }
     if (e instanceof org.roifeatures.spark.io.InputException) {
       return 4;
     }

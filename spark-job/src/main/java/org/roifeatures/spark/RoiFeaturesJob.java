@@ -124,7 +124,9 @@ public final class RoiFeaturesJob {
       out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
           cfg.get(JobOptions.REJECTS_PATH), inputs, mode, cfg.get(JobOptions.SUMMARY_JSON));
       if (append) {
-        incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
+        incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects(),
+            java.time.Duration.ofSeconds(cfg.getInt(JobOptions.LOCK_TIMEOUT)),
+            cfg.get(JobOptions.LOCK_BREAK));
         doneImages = incremental.prepare();
       }
     } catch (IOException | IllegalArgumentException e) {
@@ -136,7 +138,7 @@ public final class RoiFeaturesJob {
       record.put("status", "failed");
       record.put("error", OutputPaths.oneLineMessage(refused));
       record.put("started_at", startedAt);
-      record.put("exit_code", 2);
+      record.put("exit_code", RoiFeaturesCli.exitCode(refused));
       if (!(refused instanceof OutputPaths.UnsafeReportPath)) {
         reportTo(hadoopConf, cfg, record, false);
       }
@@ -188,6 +190,10 @@ public final class RoiFeaturesJob {
       }
       removeIfEmptyAndNew(hadoopConf, out.rejects(), out.rejectsExisted());
       throw e;
+    } finally {
+      if (incremental != null) {
+        incremental.release(); // whatever the outcome: the next run must not wait for this one
+      }
     }
   }
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.roifeatures.spark.output.IncrementalOutput;
+import org.roifeatures.spark.output.OutputLock;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.sample.SampleGenerator;
 
@@ -134,6 +135,36 @@ class IncrementalOutputTest extends SparkTestBase {
     JobSummary third = run(all, inc, JobOptions.SAVE_MODE, "append");
     assertEquals(0, third.proposals());
     assertEquals(want.keySet(), vectors(inc).keySet());
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "every run released its lock");
+  }
+
+  @Test
+  void anAppendRunIsRefusedWhileAnotherHoldsTheOutput() throws Exception {
+    String inc = dir.resolve("locked").toString();
+    run(firstHalf, inc, JobOptions.SAVE_MODE, "append");
+    Set<String> before = vectors(inc).keySet();
+    String report = dir.resolve("locked-summary.json").toString();
+    // A run in progress on the same output (in this JVM, so its holder is alive).
+    try (OutputLock running = OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), inc,
+        "running-run", java.time.Duration.ofMinutes(5), "")) {
+      OutputLock.Held e = assertThrows(OutputLock.Held.class,
+          () -> run(all, inc, JobOptions.SAVE_MODE, "append", JobOptions.SUMMARY_JSON, report));
+      assertTrue(e.getMessage().contains(inc) && e.getMessage().contains("running-run"),
+          e.getMessage());
+      assertEquals(OutputLock.EXIT_LOCKED, RoiFeaturesCli.exitCode(e));
+      assertEquals(OutputLock.EXIT_LOCKED, new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(new java.io.File(report)).path("exit_code").asInt());
+      // The refused run changed nothing, the holder's lock included.
+      assertEquals(before, vectors(inc).keySet());
+      assertEquals(1, IncrementalOutput.committedRuns(spark.sparkContext().hadoopConfiguration(),
+          inc).size());
+      assertEquals(RunRecord.State.COMPLETE,
+          RunRecord.state(spark.sparkContext().hadoopConfiguration(), inc));
+      running.verifyHeld();
+    }
+    // Released: the next run proceeds and completes the output.
+    run(all, inc, JobOptions.SAVE_MODE, "append");
+    assertEquals(inputKeys.size(), vectors(inc).size() + rejectKeys(inc + "_rejects").size());
   }
 
   @Test
@@ -150,6 +181,7 @@ class IncrementalOutputTest extends SparkTestBase {
     // Nothing was added by the refused runs.
     assertEquals(1, IncrementalOutput.committedRuns(spark.sparkContext().hadoopConfiguration(), inc)
         .size());
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "a failed run released its lock");
   }
 
   @Test
@@ -166,6 +198,12 @@ class IncrementalOutputTest extends SparkTestBase {
     Path staging = Path.of(inc, "_staging-20000101T000000Z-dead");
     Files.createDirectories(staging);
     Files.writeString(staging.resolve("part-00000.parquet"), "half written");
+    // Its lock, refreshed just now, names a process of this host that has ended.
+    Process ended = new ProcessBuilder("true").start();
+    assertEquals(0, ended.waitFor());
+    OutputLock.Holder me = OutputLock.Holder.self("20000101T000000Z-dead");
+    Files.write(Path.of(inc, OutputLock.LOCK), new OutputLock.Holder(me.runId(), me.host(),
+        me.bootId(), ended.pid(), me.processStart(), me.startedAt()).toJson());
 
     run(all, inc, JobOptions.SAVE_MODE, "append");
     String once = dir.resolve("dead-once").toString();
@@ -175,6 +213,7 @@ class IncrementalOutputTest extends SparkTestBase {
     assertFalse(Files.exists(staging));
     assertFalse(Files.exists(orphanRejects));
     assertFalse(Files.exists(runs.resolve("20000101T000000Z-dead.json")));
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "the dead run's lock was taken over");
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -36,7 +37,8 @@ import org.apache.hadoop.fs.Path;
  * {@code run=<id>} features directory exists; readers never see a half-written run (staging names
  * start with {@code _}). The next run removes what a dead run left (staging directories, a record
  * without data, rejects published just before the crash). This needs a file system whose directory
- * rename is atomic (HDFS, local, ABFS with hierarchical namespace), and one run at a time per output.
+ * rename is atomic (HDFS, local, ABFS with hierarchical namespace); one run at a time per output is
+ * enforced by {@link OutputLock}, taken before the cleanup and checked again before the commit.
  */
 public final class IncrementalOutput {
 
@@ -48,11 +50,22 @@ public final class IncrementalOutput {
   private final Path features;
   private final Path rejects;
   private final String runId;
+  private final Duration lockTimeout;
+  private final String lockBreak;
+  /** Held from {@link #prepare} to {@link #release}. */
+  private OutputLock lock;
 
-  public IncrementalOutput(Configuration conf, String features, String rejects) {
+  /**
+   * {@code lockTimeout}: how long another host's lock may go without a heartbeat before it counts
+   * as stale; {@code lockBreak}: the run id of a holder declared dead ("" for none).
+   */
+  public IncrementalOutput(Configuration conf, String features, String rejects,
+      Duration lockTimeout, String lockBreak) {
     this.conf = conf;
     this.features = new Path(features);
     this.rejects = new Path(rejects);
+    this.lockTimeout = lockTimeout;
+    this.lockBreak = lockBreak;
     this.runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC)
         .format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
@@ -77,8 +90,10 @@ public final class IncrementalOutput {
   }
 
   /**
-   * Checks that an existing features directory is an incremental output (or empty), and removes
-   * what dead runs left. Returns the committed runs' image-list directories, oldest first.
+   * Checks that an existing features directory is an incremental output (or empty), takes the
+   * output's lock ({@link OutputLock}; refused with {@link OutputLock.Held} while another run holds
+   * it) and removes what dead runs left. Returns the committed runs' image-list directories, oldest
+   * first. The lock is held until {@link #release}.
    */
   public List<String> prepare() throws IOException {
     FileSystem fs = features.getFileSystem(conf);
@@ -92,6 +107,25 @@ public final class IncrementalOutput {
         }
       }
     }
+    // Before any cleanup: a dead run's leftovers look the same as a live run's work in progress.
+    lock = OutputLock.acquire(conf, features.toString(), runId, lockTimeout, lockBreak);
+    try {
+      return cleanUp(fs);
+    } catch (IOException | RuntimeException e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Stops this run's heartbeat and removes its lock (if it still has it). Never throws. */
+  public void release() {
+    if (lock != null) {
+      lock.close();
+      lock = null;
+    }
+  }
+
+  private List<String> cleanUp(FileSystem fs) throws IOException {
     List<String> committed = new ArrayList<>();
     for (String id : recordedRuns(fs)) {
       if (fs.exists(new Path(features, "run=" + id))) {
@@ -147,6 +181,10 @@ public final class IncrementalOutput {
    * staging directories must be complete.
    */
   public void commit(Map<String, Object> record) throws IOException {
+    if (lock == null) {
+      throw new IllegalStateException("run " + runId + " commits without the lock of " + features);
+    }
+    lock.verifyHeld();
     FileSystem fs = features.getFileSystem(conf);
     Path runs = new Path(features, RUNS);
     fs.mkdirs(runs);
