@@ -39,6 +39,7 @@ import org.roifeatures.spark.io.MapIndex;
 import org.roifeatures.spark.io.MapEntry;
 import org.roifeatures.spark.io.ProposalSelection;
 import org.roifeatures.spark.io.Proposals;
+import org.roifeatures.spark.output.ImageRedo;
 import org.roifeatures.spark.output.IncrementalOutput;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
@@ -117,16 +118,21 @@ public final class RoiFeaturesJob {
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put(JobOptions.MAPS_PATH, cfg.get(JobOptions.MAPS_PATH));
     inputs.put(JobOptions.PROPOSALS_PATH, cfg.get(JobOptions.PROPOSALS_PATH));
+    inputs.put(JobOptions.REDO_IMAGES, cfg.get(JobOptions.REDO_IMAGES));
     OutputPaths.Resolved out;
     IncrementalOutput incremental = null;
     List<String> doneImages = List.of();
     try {
+      if (!append && !cfg.get(JobOptions.REDO_IMAGES).isEmpty()) {
+        throw new IllegalArgumentException(JobOptions.REDO_IMAGES + " needs output.mode append");
+      }
       out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
           cfg.get(JobOptions.REJECTS_PATH), inputs, mode, cfg.get(JobOptions.SUMMARY_JSON));
       if (append) {
         incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects(),
             java.time.Duration.ofSeconds(cfg.getInt(JobOptions.LOCK_TIMEOUT)),
             cfg.get(JobOptions.LOCK_BREAK));
+        incremental.stopCommitAfter(cfg.get(JobOptions.TESTING_STOP_COMMIT));
         doneImages = incremental.prepare();
       }
     } catch (IOException | IllegalArgumentException e) {
@@ -336,9 +342,12 @@ public final class RoiFeaturesJob {
     // files in one forward pass; by input order within an image, so that the tasks assign roi_ids
     // and find duplicates as they stream (ImageGroups).
     Dataset<Row> p = proposals.rows();
+    ImageRedo redo = state.incremental == null ? null
+        : ImageRedo.read(spark, cfg.get(JobOptions.REDO_IMAGES), JobOptions.REDO_IMAGES);
     if (!state.doneImages.isEmpty()) {
-      // Append: images that a committed run handled are done; only the others are read on.
+      // Append: images that a committed run handled are done (unless redone); the others are read on.
       Dataset<Row> done = spark.read().parquet(state.doneImages.toArray(String[]::new));
+      done = redo == null ? done : redo.keepDone(done);
       state.imagesDoneBefore = done.count();
       p = p.join(done, imageKey(p).equalTo(done.col("image_id")), "left_anti");
     }
@@ -493,6 +502,14 @@ public final class RoiFeaturesJob {
       p.select(imageKey(p).as("image_id")).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
       state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
+      if (redo != null) {
+        // The runs holding redone images are replaced: their other rows are copied into this run.
+        List<String> superseded = redo.runsHolding(spark, state.doneImages);
+        redo.carryOver(spark, state.incremental, superseded, features.schema(),
+            OutputRows.REJECT_SCHEMA, (rows, path) -> write(rows, cfg, SaveMode.Append,
+                settings.vectorFormat()).save(path));
+        state.incremental.supersede(superseded);
+      }
       lap(phases, "image list", phaseStart);
     }
     if (collected == null) {

@@ -43,6 +43,8 @@ import org.apache.hadoop.fs.Path;
 public final class IncrementalOutput {
 
   public static final String RUNS = "_runs";
+  /** The record key listing the runs a run supersedes. */
+  public static final String SUPERSEDES = "supersedes";
   private static final String STAGING = "_staging-";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,6 +56,10 @@ public final class IncrementalOutput {
   private final String lockBreak;
   /** Held from {@link #prepare} to {@link #release}. */
   private OutputLock lock;
+  /** Committed runs this run replaces (they hold images it redoes), oldest first. */
+  private List<String> superseded = List.of();
+  /** Testing only: the commit step after which {@link #commit} stops as if killed ("" for none). */
+  private String stopAfter = "";
 
   /**
    * {@code lockTimeout}: how long another host's lock may go without a heartbeat before it counts
@@ -87,6 +93,34 @@ public final class IncrementalOutput {
   /** Where this run's list of handled image ids goes. */
   public String imagesPath() {
     return new Path(new Path(features, RUNS), runId + ".images").toString();
+  }
+
+  /** The features directory of committed run {@code id}. */
+  public String committedFeatures(String id) {
+    return new Path(features, "run=" + id).toString();
+  }
+
+  /** The rejects directory of committed run {@code id}. */
+  public String committedRejects(String id) {
+    return new Path(rejects, "run=" + id).toString();
+  }
+
+  /** The image list of committed run {@code id}. */
+  public String committedImages(String id) {
+    return new Path(new Path(features, RUNS), id + ".images").toString();
+  }
+
+  /**
+   * Declares the committed runs this run replaces: its staging holds their rows of the images it
+   * does not redo ({@link ImageRedo#carryOver}), and its commit removes them.
+   */
+  public void supersede(List<String> runIds) {
+    this.superseded = List.copyOf(runIds);
+  }
+
+  /** Testing only: {@link #commit} stops after step {@code record} or {@code features}. */
+  public void stopCommitAfter(String step) {
+    this.stopAfter = step;
   }
 
   /**
@@ -126,6 +160,15 @@ public final class IncrementalOutput {
   }
 
   private List<String> cleanUp(FileSystem fs) throws IOException {
+    // A run committed after it superseded others: finish removing them (its commit died half-way).
+    List<String> recorded = recordedRuns(fs);
+    for (String id : recorded) {
+      if (fs.exists(new Path(features, "run=" + id))) {
+        for (String old : supersededBy(fs, id)) {
+          removeSuperseded(fs, old);
+        }
+      }
+    }
     List<String> committed = new ArrayList<>();
     for (String id : recordedRuns(fs)) {
       if (fs.exists(new Path(features, "run=" + id))) {
@@ -188,11 +231,50 @@ public final class IncrementalOutput {
     FileSystem fs = features.getFileSystem(conf);
     Path runs = new Path(features, RUNS);
     fs.mkdirs(runs);
-    try (OutputStream out = fs.create(new Path(runs, runId + ".json"), false)) {
-      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+    Map<String, Object> withSuperseded = new java.util.LinkedHashMap<>(record);
+    if (!superseded.isEmpty()) {
+      withSuperseded.put(SUPERSEDES, superseded);
     }
+    try (OutputStream out = fs.create(new Path(runs, runId + ".json"), false)) {
+      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(withSuperseded));
+    }
+    stopIf("record");
     rename(fs, new Path(stagingRejects()), new Path(rejects, "run=" + runId));
     rename(fs, new Path(stagingFeatures()), new Path(features, "run=" + runId));
+    stopIf("features");
+    // After the commit point: the superseded runs' rows are all in this run (copied or redone).
+    for (String old : superseded) {
+      removeSuperseded(fs, old);
+    }
+  }
+
+  private void stopIf(String step) {
+    if (stopAfter.equals(step)) {
+      throw new IllegalStateException("testing.stop.commit.after=" + step + ": run " + runId
+          + " stopped in its commit");
+    }
+  }
+
+  /** The runs that run {@code id}'s record says it supersedes. */
+  private List<String> supersededBy(FileSystem fs, String id) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (InputStream in = fs.open(new Path(new Path(features, RUNS), id + ".json"))) {
+      for (JsonNode n : JSON.readTree(in).path(SUPERSEDES)) {
+        out.add(n.asText());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes a superseded run: its features first, which uncommits it, so that a removal that dies
+   * half-way is finished by the cleanup of uncommitted runs (rejects, image list, then record).
+   */
+  private void removeSuperseded(FileSystem fs, String id) throws IOException {
+    fs.delete(new Path(features, "run=" + id), true);
+    fs.delete(new Path(rejects, "run=" + id), true);
+    fs.delete(new Path(new Path(features, RUNS), id + ".images"), true);
+    fs.delete(new Path(new Path(features, RUNS), id + ".json"), false);
   }
 
   private static void rename(FileSystem fs, Path from, Path to) throws IOException {
