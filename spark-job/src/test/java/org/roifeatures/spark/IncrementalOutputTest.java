@@ -346,10 +346,18 @@ class IncrementalOutputTest extends SparkTestBase {
   }
 
   @Test
-  void redoNeedsAppendMode() {
+  void redoNeedsAppendModeAndAReadableList() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(changed,
         dir.resolve("redo-error-mode").toString(), JobOptions.REDO_IMAGES, redoList.toString()));
     assertTrue(e.getMessage().contains(JobOptions.REDO_IMAGES), e.getMessage());
+    assertEquals(2, RoiFeaturesCli.exitCode(e));
+    String missing = dir.resolve("no-such-redo-list.txt").toString();
+    e = assertThrows(IllegalArgumentException.class, () -> run(changed,
+        dir.resolve("redo-missing-list").toString(), JobOptions.SAVE_MODE, "append",
+        JobOptions.REDO_IMAGES, missing));
+    assertTrue(e.getMessage().contains(missing), e.getMessage());
+    assertEquals(4, RoiFeaturesCli.exitCode(e), "an unreadable input");
+    assertFalse(Files.exists(dir.resolve("redo-missing-list")), "nothing left behind");
   }
 
   private static List<String> runIds(String inc) throws Exception {
