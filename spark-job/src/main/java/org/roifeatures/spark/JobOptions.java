@@ -147,7 +147,7 @@ public final class JobOptions {
       text(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects); must not overlap the output or an input"),
       choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused) | append (add the images the output does not hold yet, as a new run=<id> directory; settings must match)",
           "error", "overwrite", "append"),
-      integer(LOCK_TIMEOUT, "300", "append: seconds without a heartbeat after which a lock held from another host counts as stale and is taken over (on the same host a dead holder's lock is taken over at once)",
+      integer(LOCK_TIMEOUT, String.valueOf(org.roifeatures.spark.output.OutputLock.DEFAULT_TIMEOUT_SECONDS), "append: seconds without a heartbeat after which a lock held from another host counts as stale and is taken over (on the same host a dead holder's lock is taken over at once)",
           10, 7 * 24 * 3600, false),
       text(REDO_IMAGES, "", "append: a text file (or directory) of image ids, one per line, to recompute from this run's inputs; their earlier rows (features and rejects) leave the output when this run commits"),
       text(LOCK_BREAK, "", "append: the run id of a lock holder you know to be dead (named in the refusal, exit 5): its lock is broken even if it does not look stale"),

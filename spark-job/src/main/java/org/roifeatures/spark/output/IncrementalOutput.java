@@ -39,6 +39,10 @@ import org.apache.hadoop.fs.Path;
  * without data, rejects published just before the crash). This needs a file system whose directory
  * rename is atomic (HDFS, local, ABFS with hierarchical namespace); one run at a time per output is
  * enforced by {@link OutputLock}, taken before the cleanup and checked again before the commit.
+ *
+ * <p>A run that redoes images ({@link ImageRedo}) supersedes the committed runs holding them: its
+ * record lists them, and after its commit point it removes them, features first. A committed run
+ * whose superseded runs are still there is finished by the next run's {@link #prepare}.
  */
 public final class IncrementalOutput {
 

@@ -53,6 +53,9 @@ public final class OutputLock implements AutoCloseable {
   private static final String TAKING = LOCK + ".taking-";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The default of {@code output.lock.timeout}, in seconds. */
+  public static final int DEFAULT_TIMEOUT_SECONDS = 300;
+
   /** The exit code of a run refused because another run holds the output's lock. */
   public static final int EXIT_LOCKED = 5;
 
@@ -186,6 +189,20 @@ public final class OutputLock implements AutoCloseable {
     }
     throw new Held("output.path " + dir + " is contended: other runs took its lock while this one "
         + "tried; one append run at a time per output");
+  }
+
+  /**
+   * Refuses ({@link Held}) to replace the output {@code dir} while a live append run holds its lock
+   * (judged with the default timeout); a dead holder's lock goes with the output it locked.
+   */
+  static void refuseReplacingWhileHeld(FileSystem fs, Path dir, String key) throws IOException {
+    Observed held = read(fs, new Path(dir, LOCK));
+    long now = System.currentTimeMillis();
+    if (held != null && staleReason(held, Holder.self("overwrite"), now,
+        Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS)) == null) {
+      throw new Held("output.mode overwrite would replace " + dir + " (" + key + ") while "
+          + held.describe(now) + " is writing to it: retry when it has ended");
+    }
   }
 
   /**

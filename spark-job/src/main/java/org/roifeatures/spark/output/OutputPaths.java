@@ -218,6 +218,7 @@ public final class OutputPaths {
       throw new IllegalArgumentException(key + " " + path + " already exists ("
           + RunRecord.describe(conf, path) + "); remove it or run with --output.mode overwrite");
     }
+    OutputLock.refuseReplacingWhileHeld(fs, p, key);
     for (FileStatus e : entries) {
       String name = e.getPath().getName();
       boolean sparkOutput = e.isFile()

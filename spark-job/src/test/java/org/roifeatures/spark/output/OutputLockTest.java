@@ -217,6 +217,21 @@ class OutputLockTest {
   }
 
   @Test
+  void overwriteIsRefusedWhileALiveAppendRunHoldsTheOutput() throws Exception {
+    try (OutputLock running = acquire("appending", "")) {
+      OutputLock.Held e = assertThrows(OutputLock.Held.class,
+          () -> OutputPaths.check(conf, dir.toString(), "", java.util.Map.of(), "overwrite"));
+      assertTrue(e.getMessage().contains("appending") && e.getMessage().contains(dir.toString()),
+          e.getMessage());
+      running.verifyHeld();
+    }
+    // A dead holder's lock goes with the output it locked.
+    OutputLock.Holder me = me();
+    writeLock(holder("killed", me.host(), me.bootId(), deadPid(), 1L), Duration.ZERO);
+    OutputPaths.check(conf, dir.toString(), "", java.util.Map.of(), "overwrite");
+  }
+
+  @Test
   void theHeartbeatIsAFractionOfTheTimeout() {
     assertTrue(OutputLock.heartbeatMillis(TIMEOUT) * 3 <= TIMEOUT.toMillis());
     assertEquals(1000, OutputLock.heartbeatMillis(Duration.ofSeconds(2)));
