@@ -143,20 +143,20 @@ public final class FeaturePlan {
   }
 
   /**
-   * Builds the plan. {@code doneImages} (append mode: the image lists of committed runs) removes
-   * those images' proposals; {@code phase} is told the name of each planning step as it starts (the
+   * Builds the plan. {@code done} (append mode: the image ids committed runs handled, or null)
+   * removes those images' proposals; {@code phase} is told the name of each planning step as it starts (the
    * job names its Spark jobs and times its phases with it).
    */
   public static FeaturePlan build(SparkSession spark, JobConfig cfg, ProposalSource source,
-      int partitions, Counters counters, List<String> doneImages, Consumer<String> phase,
+      int partitions, Counters counters, Dataset<Row> done, Consumer<String> phase,
       boolean lazy) {
     return build(spark, cfg, MapSource.of(cfg.get(JobOptions.MAPS_PATH)), source, partitions,
-        counters, doneImages, phase, lazy);
+        counters, done, phase, lazy);
   }
 
   /** As above, with the maps from {@code maps} instead of {@code maps.path}. */
   public static FeaturePlan build(SparkSession spark, JobConfig cfg, MapSource maps,
-      ProposalSource source, int partitions, Counters counters, List<String> doneImages,
+      ProposalSource source, int partitions, Counters counters, Dataset<Row> done,
       Consumer<String> phase, boolean lazy) {
     // Listing only: a missing or unreadable proposals path fails before the maps are indexed.
     String proposalsFormat = source.path() == null ? "rows"
@@ -226,9 +226,8 @@ public final class FeaturePlan {
     // Selection may fix roi_ids (input positions) before it drops rows: what the tasks read.
     Proposals.Read selected = selection.read();
     Dataset<Row> p = selected.rows();
-    if (!doneImages.isEmpty()) {
+    if (done != null) {
       // Append: images that a committed run handled are done; only the others are read on.
-      Dataset<Row> done = spark.read().parquet(doneImages.toArray(String[]::new));
       p = p.join(done, imageKey(p).equalTo(done.col("image_id")), "left_anti");
     }
     Dataset<Row> work = mapsInRows ? carrierWorkRows(p, MapRows.entries(maps.rows()), partitions)

@@ -27,6 +27,7 @@ import org.roifeatures.ops.LevelMapper;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.Semantics;
 import org.roifeatures.spark.io.InputErrors;
+import org.roifeatures.spark.output.ImageRedo;
 import org.roifeatures.spark.output.IncrementalOutput;
 import org.roifeatures.spark.output.OutputPaths;
 import org.roifeatures.spark.output.RunRecord;
@@ -98,14 +99,21 @@ public final class RoiFeaturesJob {
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put(JobOptions.MAPS_PATH, cfg.get(JobOptions.MAPS_PATH));
     inputs.put(JobOptions.PROPOSALS_PATH, cfg.get(JobOptions.PROPOSALS_PATH));
+    inputs.put(JobOptions.REDO_IMAGES, cfg.get(JobOptions.REDO_IMAGES));
     OutputPaths.Resolved out;
     IncrementalOutput incremental = null;
     List<String> doneImages = List.of();
     try {
+      if (!append && !cfg.get(JobOptions.REDO_IMAGES).isEmpty()) {
+        throw new IllegalArgumentException(JobOptions.REDO_IMAGES + " needs output.mode append");
+      }
       out = OutputPaths.check(hadoopConf, cfg.get(JobOptions.OUTPUT_PATH),
           cfg.get(JobOptions.REJECTS_PATH), inputs, mode, cfg.get(JobOptions.SUMMARY_JSON));
       if (append) {
-        incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects());
+        incremental = new IncrementalOutput(hadoopConf, out.features(), out.rejects(),
+            java.time.Duration.ofSeconds(cfg.getInt(JobOptions.LOCK_TIMEOUT)),
+            cfg.get(JobOptions.LOCK_BREAK));
+        incremental.stopCommitAfter(cfg.get(JobOptions.TESTING_STOP_COMMIT));
         doneImages = incremental.prepare();
       }
     } catch (IOException | IllegalArgumentException e) {
@@ -117,7 +125,7 @@ public final class RoiFeaturesJob {
       record.put("status", "failed");
       record.put("error", OutputPaths.oneLineMessage(refused));
       record.put("started_at", startedAt);
-      record.put("exit_code", 2);
+      record.put("exit_code", exitCode(refused));
       if (!(refused instanceof OutputPaths.UnsafeReportPath)) {
         reportTo(hadoopConf, cfg, record, false);
       }
@@ -169,6 +177,10 @@ public final class RoiFeaturesJob {
       }
       removeIfEmptyAndNew(hadoopConf, out.rejects(), out.rejectsExisted());
       throw e;
+    } finally {
+      if (incremental != null) {
+        incremental.release(); // whatever the outcome: the next run must not wait for this one
+      }
     }
   }
 
@@ -263,17 +275,22 @@ public final class RoiFeaturesJob {
     String outputPath = out.features();
     String rejectsPath = out.rejects();
 
+    ImageRedo redo = state.incremental == null ? null
+        : ImageRedo.read(spark, cfg.get(JobOptions.REDO_IMAGES), JobOptions.REDO_IMAGES);
+    Dataset<Row> done = null;
     if (!state.doneImages.isEmpty()) {
-      // Counted first, so that a run failing later records it too.
-      state.imagesDoneBefore = spark.read().parquet(state.doneImages.toArray(String[]::new))
-          .count();
+      // Append: images that a committed run handled are done (unless redone); the plan drops
+      // them. Counted first, so that a run failing later records it too.
+      done = spark.read().parquet(state.doneImages.toArray(String[]::new));
+      done = redo == null ? done : redo.keepDone(done);
+      state.imagesDoneBefore = done.count();
     }
     Map<String, Double> phases = new LinkedHashMap<>();
     long[] phaseStart = {System.nanoTime()};
     String[] current = {null};
     FeaturePlan plan = FeaturePlan.build(spark, cfg,
         FeaturePlan.ProposalSource.of(cfg.get(JobOptions.PROPOSALS_PATH)), partitions, counters,
-        state.doneImages, name -> {
+        done, name -> {
           if (current[0] != null) {
             phaseStart[0] = lap(phases, current[0], phaseStart[0]);
           }
@@ -359,6 +376,14 @@ public final class RoiFeaturesJob {
       p.select(FeaturePlan.imageKey(p).as("image_id")).distinct().write()
           .option(RunRecord.NO_SPARK_SUCCESS, "false").parquet(state.incremental.imagesPath());
       state.imagesHandled = spark.read().parquet(state.incremental.imagesPath()).count();
+      if (redo != null) {
+        // The runs holding redone images are replaced: their other rows are copied into this run.
+        List<String> superseded = redo.runsHolding(spark, state.doneImages);
+        redo.carryOver(spark, state.incremental, superseded, plan.features().schema(),
+            OutputRows.REJECT_SCHEMA, (rows, path) -> write(rows, cfg, SaveMode.Append,
+                settings.vectorFormat()).save(path));
+        state.incremental.supersede(superseded);
+      }
       lap(phases, "image list", phaseStart[0]);
     }
     plan.release();
@@ -407,10 +432,13 @@ public final class RoiFeaturesJob {
 
   /**
    * The exit code a failure means to an orchestrator: 2 bad arguments or options (fix the command),
-   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 1 anything
-   * else.
+   * 4 an input that cannot be read (fix the data), 3 rejects with {@code fail.on.rejects}, 5 the
+   * output is locked by another append run (retry later), 1 anything else.
    */
   public static int exitCode(Throwable e) {
+    if (e instanceof org.roifeatures.spark.output.OutputLock.Held) {
+      return org.roifeatures.spark.output.OutputLock.EXIT_LOCKED;
+    }
     if (e instanceof org.roifeatures.spark.io.InputException) {
       return 4;
     }

@@ -24,10 +24,12 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.roifeatures.spark.output.IncrementalOutput;
+import org.roifeatures.spark.output.OutputLock;
 import org.roifeatures.spark.output.RunRecord;
 import org.roifeatures.spark.sample.SampleGenerator;
 
@@ -71,6 +73,77 @@ class IncrementalOutputTest extends SparkTestBase {
     for (Row r : spark.read().parquet(all.toString()).collectAsList()) {
       inputKeys.add(r.getString(0) + "/" + (perImage.merge(r.getString(0), 1, Integer::sum) - 1));
     }
+    // Redo: one image of the first run (a reject-only one), one more of it, one of the second run
+    // (which gains a bad proposal), one the earlier runs never saw, and one in no input at all. The
+    // changed input moves the boxes of the redone images.
+    late = ids.get(ids.size() - 1);
+    redone = List.of(ids.get(0), ids.get(2), ids.get(ids.size() / 2 + 1), late);
+    allButLate = data.resolve("proposals_all_but_late");
+    spark.read().parquet(all.toString()).filter(col("image_id").notEqual(late)).coalesce(1)
+        .write().parquet(allButLate.toString());
+    changed = data.resolve("proposals_changed");
+    Dataset<Row> moved = spark.read().parquet(all.toString()).withColumn("x1",
+        functions.when(col("image_id").isin(redone.toArray()), col("x1").plus(1.5))
+            .otherwise(col("x1")));
+    moved.union(spark.createDataFrame(List.of(RowFactory.create(redone.get(2), Double.NaN, 1.0, 5.0,
+        5.0, 0.1, 1)), SampleGenerator.PROPOSAL_SCHEMA)).coalesce(1).write()
+        .parquet(changed.toString());
+    redoList = data.resolve("redo.txt");
+    Files.writeString(redoList, String.join("\n", redone) + "\n\n  never-anywhere  \n");
+  }
+
+  private static String late;
+  private static List<String> redone;
+  private static Path allButLate;
+  private static Path changed;
+  private static Path redoList;
+  private static String onceChanged;
+
+  /** One run on the changed input: what every redo must end up equal to. */
+  private static synchronized String onceChanged() {
+    if (onceChanged == null) {
+      onceChanged = dir.resolve("once-changed").toString();
+      run(changed, onceChanged);
+    }
+    return onceChanged;
+  }
+
+  /** Two append runs: the first half, then everything but {@code late}. */
+  private static String twoRuns(String name) {
+    String inc = dir.resolve(name).toString();
+    run(firstHalf, inc, JobOptions.SAVE_MODE, "append");
+    run(allButLate, inc, JobOptions.SAVE_MODE, "append");
+    return inc;
+  }
+
+  private static JobSummary redo(String inc, String... extra) {
+    String[] base = {JobOptions.SAVE_MODE, "append", JobOptions.REDO_IMAGES, redoList.toString()};
+    return run(changed, inc, Stream.concat(Stream.of(base), Stream.of(extra))
+        .toArray(String[]::new));
+  }
+
+  /** The output equals one run on the changed input key by key, and its image lists are exact. */
+  private static void assertEqualsOneRunOnTheChangedInput(String inc) throws Exception {
+    String once = onceChanged();
+    Map<String, byte[]> want = vectors(once);
+    Map<String, byte[]> got = vectors(inc);
+    assertEquals(want.keySet(), got.keySet());
+    want.forEach((k, v) -> assertArrayEquals(v, got.get(k), k));
+    assertEquals(rejectKeys(once + "_rejects"), rejectKeys(inc + "_rejects"));
+    assertEquals(RunRecord.State.COMPLETE,
+        RunRecord.state(spark.sparkContext().hadoopConfiguration(), inc));
+    // Every image of the input in exactly one committed run's list, and nothing else.
+    List<String> listed = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode r : IncrementalOutput.committedRuns(
+        spark.sparkContext().hadoopConfiguration(), inc)) {
+      listed.addAll(spark.read().parquet(Path.of(inc, IncrementalOutput.RUNS,
+          r.path("run_id").asText() + ".images").toString()).as(
+              org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    }
+    Set<String> inputImages = new TreeSet<>(spark.read().parquet(changed.toString())
+        .select("image_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    assertEquals(inputImages.size(), listed.size(), "no image listed twice: " + listed);
+    assertEquals(inputImages, new TreeSet<>(listed));
   }
 
   @AfterAll
@@ -137,6 +210,36 @@ class IncrementalOutputTest extends SparkTestBase {
     JobSummary third = run(all, inc, JobOptions.SAVE_MODE, "append");
     assertEquals(0, third.proposals());
     assertEquals(want.keySet(), vectors(inc).keySet());
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "every run released its lock");
+  }
+
+  @Test
+  void anAppendRunIsRefusedWhileAnotherHoldsTheOutput() throws Exception {
+    String inc = dir.resolve("locked").toString();
+    run(firstHalf, inc, JobOptions.SAVE_MODE, "append");
+    Set<String> before = vectors(inc).keySet();
+    String report = dir.resolve("locked-summary.json").toString();
+    // A run in progress on the same output (in this JVM, so its holder is alive).
+    try (OutputLock running = OutputLock.acquire(spark.sparkContext().hadoopConfiguration(), inc,
+        "running-run", java.time.Duration.ofMinutes(5), "")) {
+      OutputLock.Held e = assertThrows(OutputLock.Held.class,
+          () -> run(all, inc, JobOptions.SAVE_MODE, "append", JobOptions.SUMMARY_JSON, report));
+      assertTrue(e.getMessage().contains(inc) && e.getMessage().contains("running-run"),
+          e.getMessage());
+      assertEquals(OutputLock.EXIT_LOCKED, RoiFeaturesJob.exitCode(e));
+      assertEquals(OutputLock.EXIT_LOCKED, new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(new java.io.File(report)).path("exit_code").asInt());
+      // The refused run changed nothing, the holder's lock included.
+      assertEquals(before, vectors(inc).keySet());
+      assertEquals(1, IncrementalOutput.committedRuns(spark.sparkContext().hadoopConfiguration(),
+          inc).size());
+      assertEquals(RunRecord.State.COMPLETE,
+          RunRecord.state(spark.sparkContext().hadoopConfiguration(), inc));
+      running.verifyHeld();
+    }
+    // Released: the next run proceeds and completes the output.
+    run(all, inc, JobOptions.SAVE_MODE, "append");
+    assertEquals(inputKeys.size(), vectors(inc).size() + rejectKeys(inc + "_rejects").size());
   }
 
   @Test
@@ -153,6 +256,7 @@ class IncrementalOutputTest extends SparkTestBase {
     // Nothing was added by the refused runs.
     assertEquals(1, IncrementalOutput.committedRuns(spark.sparkContext().hadoopConfiguration(), inc)
         .size());
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "a failed run released its lock");
   }
 
   @Test
@@ -169,6 +273,12 @@ class IncrementalOutputTest extends SparkTestBase {
     Path staging = Path.of(inc, "_staging-20000101T000000Z-dead");
     Files.createDirectories(staging);
     Files.writeString(staging.resolve("part-00000.parquet"), "half written");
+    // Its lock, refreshed just now, names a process of this host that has ended.
+    Process ended = new ProcessBuilder("true").start();
+    assertEquals(0, ended.waitFor());
+    OutputLock.Holder me = OutputLock.Holder.self("20000101T000000Z-dead");
+    Files.write(Path.of(inc, OutputLock.LOCK), new OutputLock.Holder(me.runId(), me.host(),
+        me.bootId(), ended.pid(), me.processStart(), me.startedAt()).toJson());
 
     run(all, inc, JobOptions.SAVE_MODE, "append");
     String once = dir.resolve("dead-once").toString();
@@ -178,6 +288,88 @@ class IncrementalOutputTest extends SparkTestBase {
     assertFalse(Files.exists(staging));
     assertFalse(Files.exists(orphanRejects));
     assertFalse(Files.exists(runs.resolve("20000101T000000Z-dead.json")));
+    assertFalse(Files.exists(Path.of(inc, OutputLock.LOCK)), "the dead run's lock was taken over");
+  }
+
+  @Test
+  void redoneImagesReplaceTheirEarlierRows() throws Exception {
+    String inc = twoRuns("redo");
+    List<String> before = runIds(inc);
+    JobSummary summary = redo(inc);
+    // Read: the redone images (the one in no input has no proposals), and late's.
+    long redoneRows = spark.read().parquet(changed.toString())
+        .filter(col("image_id").isin(redone.toArray())).count();
+    assertEquals(redoneRows, summary.proposals());
+    assertEqualsOneRunOnTheChangedInput(inc);
+    // Both earlier runs held a redone image: replaced by the new run, which records that.
+    List<String> after = runIds(inc);
+    assertEquals(1, after.size(), after.toString());
+    com.fasterxml.jackson.databind.JsonNode record = IncrementalOutput.committedRuns(
+        spark.sparkContext().hadoopConfiguration(), inc).get(0);
+    List<String> superseded = new java.util.ArrayList<>();
+    record.path(IncrementalOutput.SUPERSEDES).forEach(n -> superseded.add(n.asText()));
+    assertEquals(before, superseded);
+    assertFalse(Files.exists(Path.of(inc + "_rejects", "run=" + before.get(0))));
+  }
+
+  @Test
+  void aRedoStoppedAfterItsRecordIsRolledBackAndRedone() throws Exception {
+    String inc = twoRuns("redo-stop-record");
+    Map<String, byte[]> old = vectors(inc);
+    assertThrows(IllegalStateException.class,
+        () -> redo(inc, JobOptions.TESTING_STOP_COMMIT, "record"));
+    // Not committed: the earlier runs are intact, nothing is marked complete.
+    assertEquals(old.keySet(), vectors(inc).keySet());
+    assertFalse(Files.exists(Path.of(inc, RunRecord.SUCCESS)));
+    redo(inc);
+    assertEqualsOneRunOnTheChangedInput(inc);
+  }
+
+  @Test
+  void aRedoStoppedAfterItsCommitPointIsRolledForward() throws Exception {
+    String inc = twoRuns("redo-stop-features");
+    assertThrows(IllegalStateException.class,
+        () -> redo(inc, JobOptions.TESTING_STOP_COMMIT, "features"));
+    // Committed but not finished: the superseded runs are still there beside it, and the output is
+    // not marked complete, so a reader that honours _SUCCESS does not take the duplicates.
+    assertEquals(3, runIds(inc).size());
+    assertFalse(Files.exists(Path.of(inc, RunRecord.SUCCESS)));
+    // Any next append run finishes the commit first: here one with nothing left to do.
+    JobSummary next = run(changed, inc, JobOptions.SAVE_MODE, "append");
+    assertEquals(0, next.proposals());
+    assertEqualsOneRunOnTheChangedInput(inc);
+  }
+
+  @Test
+  void redoingImagesNeverWrittenJustComputesThem() throws Exception {
+    String inc = dir.resolve("redo-first").toString();
+    redo(inc);
+    assertEqualsOneRunOnTheChangedInput(inc);
+    assertEquals(1, runIds(inc).size());
+  }
+
+  @Test
+  void redoNeedsAppendModeAndAReadableList() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(changed,
+        dir.resolve("redo-error-mode").toString(), JobOptions.REDO_IMAGES, redoList.toString()));
+    assertTrue(e.getMessage().contains(JobOptions.REDO_IMAGES), e.getMessage());
+    assertEquals(2, RoiFeaturesJob.exitCode(e));
+    String missing = dir.resolve("no-such-redo-list.txt").toString();
+    e = assertThrows(IllegalArgumentException.class, () -> run(changed,
+        dir.resolve("redo-missing-list").toString(), JobOptions.SAVE_MODE, "append",
+        JobOptions.REDO_IMAGES, missing));
+    assertTrue(e.getMessage().contains(missing), e.getMessage());
+    assertEquals(4, RoiFeaturesJob.exitCode(e), "an unreadable input");
+    assertFalse(Files.exists(dir.resolve("redo-missing-list")), "nothing left behind");
+  }
+
+  private static List<String> runIds(String inc) throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode r : IncrementalOutput.committedRuns(
+        spark.sparkContext().hadoopConfiguration(), inc)) {
+      ids.add(r.path("run_id").asText());
+    }
+    return ids;
   }
 
   @Test

@@ -204,7 +204,7 @@ public final class RoiFeatures {
     FeaturePlan.MapSource maps = mapRows != null ? FeaturePlan.MapSource.of(mapRows)
         : FeaturePlan.MapSource.of(cfg.get(JobOptions.MAPS_PATH));
     FeaturePlan plan = FeaturePlan.build(spark, cfg, maps, source, partitions,
-        FeaturePlan.Counters.unread(spark.sparkContext()), java.util.List.of(), phase -> { }, true);
+        FeaturePlan.Counters.unread(spark.sparkContext()), null, phase -> { }, true);
     return new Extraction(plan);
   }
 

@@ -86,6 +86,9 @@ public final class JobOptions {
   public static final String OUTPUT_PATH = "output.path";
   public static final String REJECTS_PATH = "output.rejects.path";
   public static final String SAVE_MODE = "output.mode";
+  public static final String LOCK_TIMEOUT = "output.lock.timeout";
+  public static final String LOCK_BREAK = "output.lock.break";
+  public static final String REDO_IMAGES = "output.redo.images";
   public static final String VECTOR_FORMAT = "output.vector.format";
   public static final String PRECISION = "output.precision";
   public static final String COMPRESSION = "output.compression";
@@ -103,6 +106,7 @@ public final class JobOptions {
   public static final String TESTING_FAIL_ATTEMPTS = "testing.fail.attempts";
   public static final String TESTING_FAIL_MODE = "testing.fail.mode";
   public static final String TESTING_HOLD_PHASE = "testing.hold.phase";
+  public static final String TESTING_STOP_COMMIT = "testing.stop.commit.after";
 
   /** Largest pooled height or width: far beyond any detector's, small enough to catch typos. */
   public static final int MAX_POOLED = 4096;
@@ -153,6 +157,10 @@ public final class JobOptions {
       text(REJECTS_PATH, "", "rejects Parquet directory (default: <output.path>_rejects); must not overlap the output or an input"),
       choice(SAVE_MODE, "error", "error (refuse an existing output) | overwrite (replace an earlier roi-features output; anything else is refused) | append (add the images the output does not hold yet, as a new run=<id> directory; settings must match)",
           "error", "overwrite", "append"),
+      integer(LOCK_TIMEOUT, String.valueOf(org.roifeatures.spark.output.OutputLock.DEFAULT_TIMEOUT_SECONDS), "append: seconds without a heartbeat after which a lock held from another host counts as stale and is taken over (on the same host a dead holder's lock is taken over at once)",
+          10, 7 * 24 * 3600, false),
+      text(REDO_IMAGES, "", "append: a text file (or directory) of image ids, one per line, to recompute from this run's inputs; their earlier rows (features and rejects) leave the output when this run commits"),
+      text(LOCK_BREAK, "", "append: the run id of a lock holder you know to be dead (named in the refusal, exit 5): its lock is broken even if it does not look stale"),
       choice(VECTOR_FORMAT, "binary", "features column: binary (float LE bytes) | array (array<float>) | vector (Spark ML VectorUDT)",
           "binary", "array", "vector"),
       choice(PRECISION, "float32", "binary vector precision: float32 | float16 | bfloat16",
@@ -181,7 +189,9 @@ public final class JobOptions {
       internal(choice(TESTING_FAIL_MODE, "throw", "testing only: throw (the task fails) | kill-executor (the executor JVM halts; cluster only)",
           "throw", "kill-executor")),
       internal(choiceOrEmpty(TESTING_HOLD_PHASE, "testing only: index | features | rejects: that pass stops after its first row and waits to be killed (kill tests)",
-          "index", "features", "rejects")));
+          "index", "features", "rejects")),
+      internal(choiceOrEmpty(TESTING_STOP_COMMIT, "testing only: record | features: an append run's commit stops after writing its record, or after renaming its features in (crash tests)",
+          "record", "features")));
 
   private JobOptions() {}
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -36,11 +37,18 @@ import org.apache.hadoop.fs.Path;
  * {@code run=<id>} features directory exists; readers never see a half-written run (staging names
  * start with {@code _}). The next run removes what a dead run left (staging directories, a record
  * without data, rejects published just before the crash). This needs a file system whose directory
- * rename is atomic (HDFS, local, ABFS with hierarchical namespace), and one run at a time per output.
+ * rename is atomic (HDFS, local, ABFS with hierarchical namespace); one run at a time per output is
+ * enforced by {@link OutputLock}, taken before the cleanup and checked again before the commit.
+ *
+ * <p>A run that redoes images ({@link ImageRedo}) supersedes the committed runs holding them: its
+ * record lists them, and after its commit point it removes them, features first. A committed run
+ * whose superseded runs are still there is finished by the next run's {@link #prepare}.
  */
 public final class IncrementalOutput {
 
   public static final String RUNS = "_runs";
+  /** The record key listing the runs a run supersedes. */
+  public static final String SUPERSEDES = "supersedes";
   private static final String STAGING = "_staging-";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,11 +56,26 @@ public final class IncrementalOutput {
   private final Path features;
   private final Path rejects;
   private final String runId;
+  private final Duration lockTimeout;
+  private final String lockBreak;
+  /** Held from {@link #prepare} to {@link #release}. */
+  private OutputLock lock;
+  /** Committed runs this run replaces (they hold images it redoes), oldest first. */
+  private List<String> superseded = List.of();
+  /** Testing only: the commit step after which {@link #commit} stops as if killed ("" for none). */
+  private String stopAfter = "";
 
-  public IncrementalOutput(Configuration conf, String features, String rejects) {
+  /**
+   * {@code lockTimeout}: how long another host's lock may go without a heartbeat before it counts
+   * as stale; {@code lockBreak}: the run id of a holder declared dead ("" for none).
+   */
+  public IncrementalOutput(Configuration conf, String features, String rejects,
+      Duration lockTimeout, String lockBreak) {
     this.conf = conf;
     this.features = new Path(features);
     this.rejects = new Path(rejects);
+    this.lockTimeout = lockTimeout;
+    this.lockBreak = lockBreak;
     this.runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC)
         .format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
@@ -76,9 +99,39 @@ public final class IncrementalOutput {
     return new Path(new Path(features, RUNS), runId + ".images").toString();
   }
 
+  /** The features directory of committed run {@code id}. */
+  public String committedFeatures(String id) {
+    return new Path(features, "run=" + id).toString();
+  }
+
+  /** The rejects directory of committed run {@code id}. */
+  public String committedRejects(String id) {
+    return new Path(rejects, "run=" + id).toString();
+  }
+
+  /** The image list of committed run {@code id}. */
+  public String committedImages(String id) {
+    return new Path(new Path(features, RUNS), id + ".images").toString();
+  }
+
   /**
-   * Checks that an existing features directory is an incremental output (or empty), and removes
-   * what dead runs left. Returns the committed runs' image-list directories, oldest first.
+   * Declares the committed runs this run replaces: its staging holds their rows of the images it
+   * does not redo ({@link ImageRedo#carryOver}), and its commit removes them.
+   */
+  public void supersede(List<String> runIds) {
+    this.superseded = List.copyOf(runIds);
+  }
+
+  /** Testing only: {@link #commit} stops after step {@code record} or {@code features}. */
+  public void stopCommitAfter(String step) {
+    this.stopAfter = step;
+  }
+
+  /**
+   * Checks that an existing features directory is an incremental output (or empty), takes the
+   * output's lock ({@link OutputLock}; refused with {@link OutputLock.Held} while another run holds
+   * it) and removes what dead runs left. Returns the committed runs' image-list directories, oldest
+   * first. The lock is held until {@link #release}.
    */
   public List<String> prepare() throws IOException {
     FileSystem fs = features.getFileSystem(conf);
@@ -89,6 +142,34 @@ public final class IncrementalOutput {
           throw new IllegalArgumentException("output.mode append needs an output written in append "
               + "mode (run=<id> directories); " + features + " holds '" + n + "': write the "
               + "incremental output to a new path");
+        }
+      }
+    }
+    // Before any cleanup: a dead run's leftovers look the same as a live run's work in progress.
+    lock = OutputLock.acquire(conf, features.toString(), runId, lockTimeout, lockBreak);
+    try {
+      return cleanUp(fs);
+    } catch (IOException | RuntimeException e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Stops this run's heartbeat and removes its lock (if it still has it). Never throws. */
+  public void release() {
+    if (lock != null) {
+      lock.close();
+      lock = null;
+    }
+  }
+
+  private List<String> cleanUp(FileSystem fs) throws IOException {
+    // A run committed after it superseded others: finish removing them (its commit died half-way).
+    List<String> recorded = recordedRuns(fs);
+    for (String id : recorded) {
+      if (fs.exists(new Path(features, "run=" + id))) {
+        for (String old : supersededBy(fs, id)) {
+          removeSuperseded(fs, old);
         }
       }
     }
@@ -147,14 +228,57 @@ public final class IncrementalOutput {
    * staging directories must be complete.
    */
   public void commit(Map<String, Object> record) throws IOException {
+    if (lock == null) {
+      throw new IllegalStateException("run " + runId + " commits without the lock of " + features);
+    }
+    lock.verifyHeld();
     FileSystem fs = features.getFileSystem(conf);
     Path runs = new Path(features, RUNS);
     fs.mkdirs(runs);
-    try (OutputStream out = fs.create(new Path(runs, runId + ".json"), false)) {
-      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+    Map<String, Object> withSuperseded = new java.util.LinkedHashMap<>(record);
+    if (!superseded.isEmpty()) {
+      withSuperseded.put(SUPERSEDES, superseded);
     }
+    try (OutputStream out = fs.create(new Path(runs, runId + ".json"), false)) {
+      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(withSuperseded));
+    }
+    stopIf("record");
     rename(fs, new Path(stagingRejects()), new Path(rejects, "run=" + runId));
     rename(fs, new Path(stagingFeatures()), new Path(features, "run=" + runId));
+    stopIf("features");
+    // After the commit point: the superseded runs' rows are all in this run (copied or redone).
+    for (String old : superseded) {
+      removeSuperseded(fs, old);
+    }
+  }
+
+  private void stopIf(String step) {
+    if (stopAfter.equals(step)) {
+      throw new IllegalStateException("testing.stop.commit.after=" + step + ": run " + runId
+          + " stopped in its commit");
+    }
+  }
+
+  /** The runs that run {@code id}'s record says it supersedes. */
+  private List<String> supersededBy(FileSystem fs, String id) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (InputStream in = fs.open(new Path(new Path(features, RUNS), id + ".json"))) {
+      for (JsonNode n : JSON.readTree(in).path(SUPERSEDES)) {
+        out.add(n.asText());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes a superseded run: its features first, which uncommits it, so that a removal that dies
+   * half-way is finished by the cleanup of uncommitted runs (rejects, image list, then record).
+   */
+  private void removeSuperseded(FileSystem fs, String id) throws IOException {
+    fs.delete(new Path(features, "run=" + id), true);
+    fs.delete(new Path(rejects, "run=" + id), true);
+    fs.delete(new Path(new Path(features, RUNS), id + ".images"), true);
+    fs.delete(new Path(new Path(features, RUNS), id + ".json"), false);
   }
 
   private static void rename(FileSystem fs, Path from, Path to) throws IOException {

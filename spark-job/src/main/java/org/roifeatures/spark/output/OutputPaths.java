@@ -25,7 +25,8 @@ import org.apache.hadoop.fs.Path;
  *       (part files, {@code key=value} partition directories, {@code _}/{@code .} files) and
  *       refuses a directory that holds anything else;</li>
  *   <li>each output's location must be writable: a probe file is created and removed in the
- *       nearest existing directory.</li>
+ *       nearest existing directory;</li>
+ *   <li>neither output may be the root of a file system ({@code /}, {@code s3a://bucket}).</li>
  * </ul>
  */
 public final class OutputPaths {
@@ -74,9 +75,15 @@ public final class OutputPaths {
     String features = normalise(outputPath, "output.path");
     String rejects = rejectsOption.isBlank() ? features + "_rejects"
         : normalise(rejectsOption, "output.rejects.path");
+    // On the path as written first, so that s3a://bucket is refused without reaching the store.
+    refuseRoot("output.path", features, new Path(features).toUri().getPath());
+    refuseRoot("output.rejects.path", rejects, new Path(rejects).toUri().getPath());
     try {
       Location f = Location.of(conf, features);
       Location r = Location.of(conf, rejects);
+      // Then as resolved: '.' in /, or a symbolic link to /.
+      refuseRoot("output.path", features, f.path);
+      refuseRoot("output.rejects.path", rejects, r.path);
       refuseOverlap("output.path", features, f, "output.rejects.path", rejects, r);
       if (append && !ATOMIC_RENAME.contains(f.scheme)) {
         throw new IllegalArgumentException("output.mode append needs a file system whose directory "
@@ -131,6 +138,19 @@ public final class OutputPaths {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("option " + option + " is not a valid path: '" + path
           + "' (" + e.getMessage() + ")");
+    }
+  }
+
+  /**
+   * Refuses a file system's root ({@code /}, {@code file:/}, {@code hdfs://nn/}, {@code s3a://bucket})
+   * as an output: it would sit among everything else on that file system, and overwrite mode would
+   * replace what looks like output there.
+   */
+  static void refuseRoot(String key, String given, String path) {
+    if (path == null || path.isEmpty() || path.equals("/")) {
+      throw new IllegalArgumentException(key + " " + given + " is the root of its file system; "
+          + "an output there would lie among everything stored on it: choose a directory below "
+          + "the root");
     }
   }
 
@@ -198,6 +218,7 @@ public final class OutputPaths {
       throw new IllegalArgumentException(key + " " + path + " already exists ("
           + RunRecord.describe(conf, path) + "); remove it or run with --output.mode overwrite");
     }
+    OutputLock.refuseReplacingWhileHeld(fs, p, key);
     for (FileStatus e : entries) {
       String name = e.getPath().getName();
       boolean sparkOutput = e.isFile()
