@@ -209,7 +209,7 @@ public final class NpyArrays {
       view.clear();
       if (itemSize == 2) {
         for (int i = 0; i < want / 2; i++) {
-          data[filled + i] = HalfPrecision.fromFloat16(view.getShort(2 * i));
+          data[filled + i] = MapDtype.widenFloat16(view.getShort(2 * i));
         }
       } else {
         view.asFloatBuffer().get(data, filled, want / 4);

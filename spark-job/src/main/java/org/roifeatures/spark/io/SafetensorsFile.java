@@ -162,7 +162,7 @@ public final class SafetensorsFile {
         case "F32" -> view.asFloatBuffer().get(out, filled, values);
         case "F16" -> {
           for (int i = 0; i < values; i++) {
-            out[filled + i] = HalfPrecision.fromFloat16(view.getShort(2 * i));
+            out[filled + i] = MapDtype.widenFloat16(view.getShort(2 * i));
           }
         }
         default -> {
