@@ -13,9 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,9 +21,7 @@ import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
-import org.roifeatures.spark.io.FloatBlobs;
 import org.roifeatures.spark.io.Proposals;
-import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
  * COCO detection results as proposals: a directory of JSON arrays (auto-detected), integer image
@@ -50,18 +46,9 @@ class CocoResultsTest extends SparkTestBase {
   @BeforeAll
   static void setUp() throws Exception {
     dir = tempDir("coco");
-    List<Row> rows = new ArrayList<>();
-    for (String id : List.of("000000000139", "000000000285")) {
-      Random r = new Random(id.hashCode());
-      float[] m = new float[C * H * W];
-      for (int i = 0; i < m.length; i++) {
-        m[i] = r.nextFloat() * 2 - 1;
-      }
-      MAPS.put(id, m);
-      rows.add(RowFactory.create(id, "p3", C, H, W, SCALE, FloatBlobs.encode(m, 0, m.length)));
-    }
     maps = dir.resolve("maps").toString();
-    spark.createDataFrame(rows, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(maps);
+    MAPS.putAll(RandomParquetMaps.write(spark, maps, List.of("000000000139", "000000000285"),
+        "p3", C, H, W, SCALE, -1f, 2f));
   }
 
   @AfterAll

@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +19,6 @@ import org.roifeatures.ops.FeatureMap;
 import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
-import org.roifeatures.spark.io.FloatBlobs;
-import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
  * {@code proposals.min.score} and {@code proposals.top.k}: per image, the proposals at or above the
@@ -47,18 +42,9 @@ class ProposalSelectionTest extends SparkTestBase {
   @BeforeAll
   static void setUp() throws Exception {
     dir = tempDir("selection");
-    List<Row> rows = new ArrayList<>();
-    for (String id : List.of("a", "b", "c")) {
-      Random r = new Random(id.hashCode());
-      float[] m = new float[C * H * W];
-      for (int i = 0; i < m.length; i++) {
-        m[i] = r.nextFloat();
-      }
-      MAPS.put(id, m);
-      rows.add(RowFactory.create(id, "p3", C, H, W, SCALE, FloatBlobs.encode(m, 0, m.length)));
-    }
     maps = dir.resolve("maps").toString();
-    spark.createDataFrame(rows, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(maps);
+    MAPS.putAll(RandomParquetMaps.write(spark, maps, List.of("a", "b", "c"), "p3", C, H, W, SCALE,
+        0f, 1f));
   }
 
   @AfterAll

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,6 @@ import org.roifeatures.ops.PoolingMode;
 import org.roifeatures.ops.RoiAlign;
 import org.roifeatures.ops.RoiAlignParams;
 import org.roifeatures.spark.conf.JobOptions;
-import org.roifeatures.spark.io.FloatBlobs;
-import org.roifeatures.spark.sample.SampleGenerator;
 
 /**
  * {@code proposals.box.resize}: boxes in the original image's pixels on maps of the resized image
@@ -51,18 +48,8 @@ class ResizedBoxesTest extends SparkTestBase {
   @BeforeAll
   static void setUp() throws Exception {
     dir = tempDir("resized");
-    List<Row> rows = new java.util.ArrayList<>();
-    for (String id : List.of("a", "b")) {
-      Random r = new Random(id.hashCode());
-      float[] m = new float[C * H * W];
-      for (int i = 0; i < m.length; i++) {
-        m[i] = r.nextFloat() * 2 - 1;
-      }
-      MAPS.put(id, m);
-      rows.add(RowFactory.create(id, "p3", C, H, W, SCALE, FloatBlobs.encode(m, 0, m.length)));
-    }
     maps = dir.resolve("maps").toString();
-    spark.createDataFrame(rows, SampleGenerator.MAP_SCHEMA).coalesce(1).write().parquet(maps);
+    MAPS.putAll(RandomParquetMaps.write(spark, maps, List.of("a", "b"), "p3", C, H, W, SCALE, -1f, 2f));
   }
 
   @AfterAll
