@@ -142,6 +142,12 @@ public final class FeaturePlan {
     this.mapsInRows = mapsInRows;
   }
 
+  /** Compute partitions: {@code partitions}, or Spark's default parallelism when 0. */
+  public static int partitions(SparkSession spark, JobConfig cfg) {
+    int given = cfg.getInt(JobOptions.PARTITIONS);
+    return given > 0 ? given : spark.sparkContext().defaultParallelism();
+  }
+
   /**
    * Builds the plan. {@code done} (append mode: the image ids committed runs handled, or null)
    * removes those images' proposals; {@code phase} is told the name of each planning step as it starts (the

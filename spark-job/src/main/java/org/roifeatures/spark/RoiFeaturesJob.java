@@ -48,8 +48,7 @@ public final class RoiFeaturesJob {
 
   /** Runs the job with a resolved configuration on an existing session. */
   public static JobSummary run(SparkSession spark, JobConfig cfg) {
-    int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
-        : spark.sparkContext().defaultParallelism();
+    int partitions = FeaturePlan.partitions(spark, cfg);
     // Everything this job shuffles is small (proposals, index rows, rejects): Spark's default of 200
     // shuffle partitions only adds task overhead (seconds per stage in local mode). Unless the user
     // set spark.sql.shuffle.partitions, use the compute partition count while the job runs.

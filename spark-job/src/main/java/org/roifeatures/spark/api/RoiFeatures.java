@@ -169,7 +169,7 @@ public final class RoiFeatures {
 
   /** The configuration as the job resolves it: these options over the session's and the defaults. */
   public JobConfig config() {
-    return JobConfig.resolve(options, Map.of(), sessionOptions());
+    return JobConfig.resolve(options, Map.of(), JobConfig.sparkSettings(spark.sparkContext().getConf()));
   }
 
   /**
@@ -198,9 +198,8 @@ public final class RoiFeatures {
       given.put(JobOptions.MAPS_PATH, "(rows)");
     }
     given.putAll(options);
-    JobConfig cfg = JobConfig.resolve(given, Map.of(), sessionOptions());
-    int partitions = cfg.getInt(JobOptions.PARTITIONS) > 0 ? cfg.getInt(JobOptions.PARTITIONS)
-        : spark.sparkContext().defaultParallelism();
+    JobConfig cfg = JobConfig.resolve(given, Map.of(), JobConfig.sparkSettings(spark.sparkContext().getConf()));
+    int partitions = FeaturePlan.partitions(spark, cfg);
     FeaturePlan.MapSource maps = mapRows != null ? FeaturePlan.MapSource.of(mapRows)
         : FeaturePlan.MapSource.of(cfg.get(JobOptions.MAPS_PATH));
     FeaturePlan plan = FeaturePlan.build(spark, cfg, maps, source, partitions,
@@ -219,13 +218,5 @@ public final class RoiFeatures {
           + "Dataset, write extract(...).features() (and rejects()) yourself");
     }
     return RoiFeaturesJob.run(spark, config());
-  }
-
-  private Map<String, String> sessionOptions() {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (scala.Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
-      m.put(kv._1(), kv._2());
-    }
-    return m;
   }
 }

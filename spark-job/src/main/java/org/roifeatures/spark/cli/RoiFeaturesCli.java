@@ -95,7 +95,7 @@ public final class RoiFeaturesCli {
           // spark.roifeatures.* settings are those spark-submit passes as system properties.
           JobConfig cfg = JobConfig.resolve(a.options,
               a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile),
-              sparkConf(new SparkConf()));
+              JobConfig.sparkSettings(new SparkConf()));
           try (SparkSession spark = session(a)) {
             JobSummary summary = RoiFeatures.on(spark, cfg).run();
             out.print(summary.table());
@@ -166,7 +166,7 @@ public final class RoiFeaturesCli {
       options.put(JobOptions.SAVE_MODE, "overwrite");
       options.putAll(a.options);
       JobConfig cfg = JobConfig.resolve(options,
-          a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile), sparkConf(spark));
+          a.configFile == null ? Map.of() : JobConfig.readFile(a.configFile), JobConfig.sparkSettings(spark.sparkContext().getConf()));
       out.println("running " + cfg.get(JobOptions.OP) + " on " + cfg.get(JobOptions.MAPS_PATH));
       JobSummary summary = RoiFeatures.on(spark, cfg).run();
       out.print(summary.table());
@@ -239,20 +239,6 @@ public final class RoiFeaturesCli {
     }
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     return SparkSession.builder().config(conf).getOrCreate();
-  }
-
-  static Map<String, String> sparkConf(SparkSession spark) {
-    return sparkConf(spark.sparkContext().getConf());
-  }
-
-  static Map<String, String> sparkConf(SparkConf conf) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (scala.Tuple2<String, String> t : conf.getAll()) {
-      if (t._1().startsWith(JobConfig.SPARK_PREFIX)) {
-        m.put(t._1(), t._2());
-      }
-    }
-    return m;
   }
 
   /** Parsed command line: job options, sample options, --config, --master, positional args. */

@@ -65,6 +65,17 @@ public final class JobConfig implements Serializable {
     return new JobConfig(out);
   }
 
+  /** The {@code spark.roifeatures.<key>} settings of a Spark conf: the third source of resolve. */
+  public static Map<String, String> sparkSettings(org.apache.spark.SparkConf conf) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (scala.Tuple2<String, String> t : conf.getAll()) {
+      if (t._1().startsWith(SPARK_PREFIX)) {
+        m.put(t._1(), t._2());
+      }
+    }
+    return m;
+  }
+
   /** Builds a config from explicit key/values over the defaults (tests, programmatic use). */
   public static JobConfig of(Map<String, String> values) {
     return resolve(values, Map.of(), Map.of());
