@@ -37,16 +37,14 @@ class JobBenchmarkTest {
 
   @Test
   void timesEveryFormatAndEveryPlainWriterWithTheGivenJobOptions() throws Exception {
-    java.nio.file.Files.createDirectories(Path.of("target"));
-    Path dir = java.nio.file.Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench");
+    Path dir = newDir();
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-      List<JobBenchmark.Result> results = JobBenchmark.run(spark,
+      Ran ran = bench(
           Map.of("out", dir.toString(), "images", "2", "rois", "15", "channels", "8",
               "formats", "binary/float32,binary/float16", "level-counts", "1", "repeat", "2"),
-          Map.of(JobOptions.BATCH_ROIS, "4", JobOptions.SAMPLING_RATIO, "1"), out);
-      String text = bytes.toString(StandardCharsets.UTF_8);
+          Map.of(JobOptions.BATCH_ROIS, "4", JobOptions.SAMPLING_RATIO, "1"));
+      List<JobBenchmark.Result> results = ran.results();
+      String text = ran.text();
 
       assertEquals(2 + JobBenchmark.PlainWriter.values().length, results.size(), text);
       for (JobBenchmark.Result r : results) {
@@ -62,25 +60,20 @@ class JobBenchmarkTest {
         assertTrue(text.contains(w.label), text);
       }
     } finally {
-      try (var files = java.nio.file.Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile)
-            .forEach(java.io.File::delete);
-      }
+      delete(dir);
     }
   }
 
   @Test
   void timesFloat16MapsOnTheSameImagesAndProposals() throws Exception {
-    java.nio.file.Files.createDirectories(Path.of("target"));
-    Path dir = java.nio.file.Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench");
+    Path dir = newDir();
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-      List<JobBenchmark.Result> results = JobBenchmark.run(spark,
+      Ran ran = bench(
           Map.of("out", dir.toString(), "images", "2", "rois", "15", "channels", "8",
               "formats", "binary/float32", "level-counts", "1", "map-dtype", "float16"),
-          Map.of(), out);
-      String text = bytes.toString(StandardCharsets.UTF_8);
+          Map.of());
+      List<JobBenchmark.Result> results = ran.results();
+      String text = ran.text();
       assertTrue(text.contains("float16 maps") && text.contains("per image"), text);
       JobSummary job = results.get(0).summary();
       assertEquals(30, job.roisWritten(), text);
@@ -91,10 +84,7 @@ class JobBenchmarkTest {
       assertEquals(spark.read().parquet(dir.resolve("data_1level").resolve("maps_parquet")
           .toString()).count(), spark.read().parquet(copy.toString()).count());
     } finally {
-      try (var files = java.nio.file.Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile)
-            .forEach(java.io.File::delete);
-      }
+      delete(dir);
     }
   }
 
@@ -102,5 +92,28 @@ class JobBenchmarkTest {
   void refusesARepeatBelowOne() {
     assertThrows(IllegalArgumentException.class, () -> JobBenchmark.run(spark,
         Map.of("repeat", "0"), Map.of(), System.out));
+  }
+
+  /** What one benchmark run returned and printed. */
+  private record Ran(List<JobBenchmark.Result> results, String text) {}
+
+  private static Ran bench(Map<String, String> sample, Map<String, String> options)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    List<JobBenchmark.Result> results = JobBenchmark.run(spark, sample, options, out);
+    return new Ran(results, bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Path newDir() throws java.io.IOException {
+    java.nio.file.Files.createDirectories(Path.of("target"));
+    return java.nio.file.Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench");
+  }
+
+  private static void delete(Path dir) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile)
+          .forEach(java.io.File::delete);
+    }
   }
 }
