@@ -167,6 +167,23 @@ class RoiFeatureExtractorTest extends SparkTestBase {
   }
 
   @Test
+  void theStageIsJavaSerializableWithItsParams() throws Exception {
+    RoiFeatureExtractor x = new RoiFeatureExtractor().setMapsPath(mapsPath).setOp("roi_pool")
+        .setPooledSize(3, 4);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(x);
+    }
+    RoiFeatureExtractor y;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      y = (RoiFeatureExtractor) in.readObject();
+    }
+    assertEquals(x.jobOptions(), y.jobOptions());
+    assertTrue(!(Boolean) y.op().isValid().apply("roi_magic"));
+  }
+
+  @Test
   void everyParamIsAJobOptionWithItsDocAndValidation() {
     RoiFeatureExtractor x = new RoiFeatureExtractor();
     Set<String> names = new TreeSet<>();
